@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Debian packages needed by some test suites. Idempotent: installs only what is missing.
+set -euo pipefail
+need=()
+# (each suite that needs a Debian package adds a line here: command -v X >/dev/null || need+=(pkg))
+if ((${#need[@]})); then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi

@@ -1,0 +1,117 @@
+"""One typed settings object, read from DISTFLOW_* environment variables (and secret files).
+
+Secrets are SecretStr: they print as '**********' in logs, reprs and errors. A secret may also come from a file
+named after the field (without prefix) in DISTFLOW_SECRETS_DIR, e.g. a Kubernetes Secret mounted as a volume.
+"""
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SecurityProtocol(str, Enum):
+    PLAINTEXT = "PLAINTEXT"
+    SSL = "SSL"
+    SASL_PLAINTEXT = "SASL_PLAINTEXT"
+    SASL_SSL = "SASL_SSL"
+
+
+class SaslMechanism(str, Enum):
+    PLAIN = "PLAIN"
+    SCRAM_SHA_256 = "SCRAM-SHA-256"
+    SCRAM_SHA_512 = "SCRAM-SHA-512"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DISTFLOW_", extra="ignore")
+
+    app_id: str = "distflow"
+    topic_prefix: str = ""
+    topic_partitions: int | None = Field(None, ge=1, description="override every topic's partition count (dev/tests)")
+    topic_replication_factor: int = Field(1, ge=1)
+
+    # Kafka: bootstrap + security, enough for any real cluster
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_security_protocol: SecurityProtocol = SecurityProtocol.PLAINTEXT
+    kafka_sasl_mechanism: SaslMechanism | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_ca_location: str | None = None
+    kafka_ssl_certificate_location: str | None = None
+    kafka_ssl_key_location: str | None = None
+    kafka_ssl_key_password: SecretStr | None = None
+    kafka_session_timeout_ms: int = 45_000
+    kafka_heartbeat_interval_ms: int = 3_000
+    kafka_max_poll_interval_ms: int = 300_000
+    kafka_idempotent_producer: bool = True
+    exactly_once: bool = Field(False, description="Kafka transactions (real Kafka only); default at-least-once")
+
+    schema_registry_url: str | None = None
+    schema_registry_basic_auth: SecretStr | None = Field(None, description="user:password")
+
+    redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    redis_password: SecretStr | None = None
+    redis_tls_ca_file: str | None = None
+    redis_key_prefix: str = "distflow:"
+
+    # worker
+    state_dir: Path = Path("var/state")
+    batch_max_records: int = Field(5_000, ge=1)
+    batch_poll_timeout_ms: int = Field(20, ge=1)
+    worker_metrics_port: int = 9102
+    dedupe_window_ms: int = Field(24 * 60 * 60 * 1000, ge=1)
+    dedupe_window_max_ids: int = Field(256, ge=1)
+    snapshot_flush_interval_ms: int = Field(5, ge=1)
+
+    # API
+    api_host: str = "127.0.0.1"
+    api_port: int = 8080
+    api_keys: SecretStr = Field(SecretStr(""), description="'key=scope1,scope2;key2=scope' pairs")
+    api_rate_limit_per_s: float = 200.0
+    api_rate_limit_burst: int = 400
+    api_read_your_writes_wait_ms: int = 200
+
+    log_level: str = "INFO"
+    log_format: str = Field("json", pattern="^(json|text)$")
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _bootstrap_not_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("DISTFLOW_KAFKA_BOOTSTRAP_SERVERS is empty")
+        return value
+
+    def kafka_client_config(self) -> dict[str, str]:
+        """librdkafka settings shared by every consumer, producer and admin client."""
+        config: dict[str, str] = {
+            "bootstrap.servers": self.kafka_bootstrap_servers,
+            "security.protocol": self.kafka_security_protocol.value,
+        }
+        if self.kafka_sasl_mechanism is not None:
+            config["sasl.mechanism"] = self.kafka_sasl_mechanism.value
+            config["sasl.username"] = self.kafka_sasl_username or ""
+            config["sasl.password"] = _reveal(self.kafka_sasl_password)
+        optional = {
+            "ssl.ca.location": self.kafka_ssl_ca_location,
+            "ssl.certificate.location": self.kafka_ssl_certificate_location,
+            "ssl.key.location": self.kafka_ssl_key_location,
+            "ssl.key.password": _reveal(self.kafka_ssl_key_password) or None,
+        }
+        config.update({key: value for key, value in optional.items() if value})
+        return config
+
+
+def _reveal(secret: SecretStr | None) -> str:
+    return secret.get_secret_value() if secret is not None else ""
+
+
+def load_settings(**overrides: object) -> Settings:
+    import os
+
+    secrets_dir = os.environ.get("DISTFLOW_SECRETS_DIR")
+    if secrets_dir:
+        return Settings(_secrets_dir=secrets_dir, **overrides)  # type: ignore[call-arg]
+    return Settings(**overrides)  # type: ignore[arg-type]
