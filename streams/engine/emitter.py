@@ -1,0 +1,72 @@
+"""Produce a batch's outputs and changelog records; learn what the broker acknowledged."""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from confluent_kafka import KafkaError, Message, Producer
+
+from streams.engine.records import OutputRecord
+
+
+class DeliveryFailed(RuntimeError):
+    """The broker did not acknowledge a record: the batch is not committed and will be redelivered."""
+
+
+class Emitter:
+    def __init__(self, producer: Producer) -> None:
+        self._producer = producer
+        self._errors: list[str] = []
+        self.acknowledged: dict[str, dict[int, int]] = defaultdict(dict)
+        self.sent_by_topic: dict[str, int] = defaultdict(int)
+
+    def emit(self, record: OutputRecord) -> None:
+        self._produce(record.topic, record.key, record.value, record.partition, record.headers or None)
+
+    def emit_many(self, records: Sequence[OutputRecord]) -> None:
+        for record in records:
+            self.emit(record)
+
+    def emit_changelog(self, topic: str, partition: int, key: bytes, value: bytes | None) -> None:
+        self._produce(topic, key, value, partition, None, track_offsets=True)
+
+    def _produce(self, topic: str, key: bytes | None, value: bytes | None, partition: int | None,
+                 headers: object, track_offsets: bool = False) -> None:
+        kwargs: dict[str, object] = {"key": key, "value": value,
+                                     "on_delivery": self._on_changelog if track_offsets else self._on_output}
+        if partition is not None:
+            kwargs["partition"] = partition
+        if headers:
+            kwargs["headers"] = headers
+        while True:
+            try:
+                self._producer.produce(topic, **kwargs)
+                break
+            except BufferError:
+                self._producer.poll(0.05)
+        self.sent_by_topic[topic] += 1
+
+    def _on_output(self, error: KafkaError | None, message: Message) -> None:
+        if error is not None:
+            self._errors.append(f"{message.topic()}: {error}")
+
+    def _on_changelog(self, error: KafkaError | None, message: Message) -> None:
+        if error is not None:
+            self._errors.append(f"{message.topic()}[{message.partition()}]: {error}")
+            return
+        offsets = self.acknowledged[message.topic()]
+        partition = message.partition()
+        offsets[partition] = max(offsets.get(partition, -1), message.offset())
+
+    def flush(self, timeout_s: float) -> None:
+        """Wait until every record of the batch is acknowledged, or fail the batch."""
+        remaining = self._producer.flush(timeout_s)
+        if remaining:
+            raise DeliveryFailed(f"{remaining} records not acknowledged within {timeout_s}s")
+        if self._errors:
+            errors, self._errors = self._errors, []
+            raise DeliveryFailed(f"{len(errors)} records failed, first: {errors[0]}")
+
+    def reset(self) -> None:
+        self.acknowledged.clear()
+        self.sent_by_topic.clear()

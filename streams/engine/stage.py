@@ -1,0 +1,25 @@
+"""A stage is one owner of work in the worker: the records of its input topics, its tables, its outputs."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from streams.engine.emitter import Emitter
+from streams.engine.records import InputRecord
+from streams.engine.state import ChangelogTable
+
+
+class Stage(Protocol):
+    name: str
+    input_topics: tuple[str, ...]
+    tables: tuple[ChangelogTable, ...]  # type: ignore[type-arg]
+
+    def process(self, records: Sequence[InputRecord], out: Emitter) -> None:
+        """Handle one batch of this stage's records (in consumed order per partition).
+
+        Must not raise on bad input: such records become dead letters or exceptions with a reason. Writes go to
+        ``tables`` (buffered) and ``out``; the worker commits both with the offsets.
+        """
+
+    def after_commit(self) -> None:
+        """Called once the batch is durable (outputs acknowledged, state persisted, offsets committed)."""

@@ -1,0 +1,185 @@
+"""The batch loop: consume → stages → changelog + outputs acknowledged → state persisted → offsets committed.
+
+At-least-once: a crash anywhere before the offset commit redelivers the batch, and the stages' per-key
+de-duplication (event ids kept in the same state record) makes the second pass change nothing. Rebalances
+happen only inside ``consume``, i.e. between fully committed batches, so a revoked partition has no half-done
+work; an assigned one is restored from its changelog before its first record is processed.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from confluent_kafka import Consumer, KafkaError, Message, Producer, TopicPartition
+
+from streams.engine.emitter import Emitter
+from streams.engine.records import InputRecord
+from streams.engine.restore import restore
+from streams.engine.stage import Stage
+from streams.engine.state import ChangelogTable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class WorkerConfig:
+    group_id: str
+    client_config: dict[str, str]
+    batch_max_records: int = 5_000
+    poll_timeout_s: float = 0.02
+    flush_timeout_s: float = 30.0
+    session_timeout_ms: int = 45_000
+    heartbeat_interval_ms: int = 3_000
+    max_poll_interval_ms: int = 300_000
+    idempotent_producer: bool = True
+    consumer_overrides: dict[str, object] = field(default_factory=dict)
+    producer_overrides: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class WorkerStatus:
+    ready: bool = False
+    batches: int = 0
+    records_in: int = 0
+    assigned: tuple[tuple[str, int], ...] = ()
+    restored_records: int = 0
+    last_batch_at: float = 0.0
+
+
+BatchObserver = Callable[[Sequence[InputRecord], float], None]
+
+
+class BatchWorker:
+    def __init__(self, config: WorkerConfig, stages: Sequence[Stage],
+                 observers: Sequence[BatchObserver] = ()) -> None:
+        self.config = config
+        self.stages = list(stages)
+        self.status = WorkerStatus()
+        self._observers = list(observers)
+        self._stage_by_topic = {topic: stage for stage in self.stages for topic in stage.input_topics}
+        self._tables: list[ChangelogTable] = [t for s in self.stages for t in s.tables]  # type: ignore[type-arg]
+        self._consumer = Consumer(self._consumer_config())
+        self._producer = Producer(self._producer_config())
+        self._emitter = Emitter(self._producer)
+
+    # -- configuration ------------------------------------------------------------------------------------------------
+    def _consumer_config(self) -> dict[str, object]:
+        cfg = self.config
+        return {**cfg.client_config, "group.id": cfg.group_id, "enable.auto.commit": False,
+                "auto.offset.reset": "earliest", "partition.assignment.strategy": "range",
+                "session.timeout.ms": cfg.session_timeout_ms, "heartbeat.interval.ms": cfg.heartbeat_interval_ms,
+                "max.poll.interval.ms": cfg.max_poll_interval_ms, "fetch.wait.max.ms": 10,
+                "fetch.max.bytes": 52_428_800, "max.partition.fetch.bytes": 10_485_760,
+                "queued.max.messages.kbytes": 262_144, **cfg.consumer_overrides}
+
+    def _producer_config(self) -> dict[str, object]:
+        cfg = self.config
+        return {**cfg.client_config, "linger.ms": 2, "acks": "all", "enable.idempotence": cfg.idempotent_producer,
+                "partitioner": "murmur2_random", "batch.num.messages": 10_000,
+                "queue.buffering.max.messages": 1_000_000, **cfg.producer_overrides}
+
+    # -- lifecycle -------------------------------------------------------------------------------------------------------
+    def run(self, stop: threading.Event) -> None:
+        topics = sorted(self._stage_by_topic)
+        self._consumer.subscribe(topics, on_assign=self._on_assign, on_revoke=self._on_revoke,
+                                 on_lost=self._on_revoke)
+        log.info("worker subscribed", extra={"topics": topics, "group": self.config.group_id})
+        try:
+            while not stop.is_set():
+                self.run_once()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        try:
+            self._consumer.close()
+        finally:
+            self._producer.flush(10)
+            for table in self._tables:
+                table.close_all()
+            self.status.ready = False
+
+    def run_once(self) -> int:
+        messages = self._consumer.consume(self.config.batch_max_records, self.config.poll_timeout_s)
+        records = [_to_record(m) for m in messages if _usable(m)]
+        if records:
+            started = time.perf_counter()
+            self._process(records)
+            self._commit(records)
+            elapsed = time.perf_counter() - started
+            for observer in self._observers:
+                observer(records, elapsed)
+        return len(records)
+
+    # -- one batch -----------------------------------------------------------------------------------------------------
+    def _process(self, records: list[InputRecord]) -> None:
+        by_stage: dict[str, list[InputRecord]] = defaultdict(list)
+        for record in records:
+            by_stage[self._stage_by_topic[record.topic].name].append(record)
+        for stage in self.stages:
+            stage_records = by_stage.get(stage.name)
+            if stage_records:
+                stage.process(stage_records, self._emitter)
+
+    def _commit(self, records: list[InputRecord]) -> None:
+        for table in self._tables:
+            for partition, items in table.encode_batch().items():
+                for key, value in items:
+                    self._emitter.emit_changelog(table.changelog_topic, partition, key, value)
+        self._emitter.flush(self.config.flush_timeout_s)
+        for table in self._tables:
+            table.persist(self._emitter.acknowledged.get(table.changelog_topic, {}))
+        self._consumer.commit(offsets=_next_offsets(records), asynchronous=False)
+        self._emitter.reset()
+        self.status.batches += 1
+        self.status.records_in += len(records)
+        self.status.last_batch_at = time.time()
+        for stage in self.stages:
+            stage.after_commit()
+
+    # -- rebalance -----------------------------------------------------------------------------------------------------
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        assigned = {(tp.topic, tp.partition) for tp in partitions}
+        to_restore = [(table, p) for table in self._tables for (topic, p) in assigned if topic == table.source_topic]
+        self.status.ready = False
+        report = restore(self.config.client_config, to_restore)
+        self.status.restored_records += report.records
+        self.status.assigned = tuple(sorted(assigned))
+        self.status.ready = True
+        log.info("partitions assigned", extra={"assigned": sorted(assigned), "restored_records": report.records,
+                                               "restore_seconds": round(report.seconds, 3)})
+
+    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        revoked = {(tp.topic, tp.partition) for tp in partitions}
+        for table in self._tables:
+            for topic, partition in revoked:
+                if topic == table.source_topic:
+                    table.close(partition)
+        self.status.assigned = tuple(sorted(set(self.status.assigned) - revoked))
+        log.info("partitions revoked", extra={"revoked": sorted(revoked)})
+
+
+def _usable(message: Message) -> bool:
+    error = message.error()
+    if error is None:
+        return True
+    if error.code() != KafkaError._PARTITION_EOF:
+        log.warning("consumer error", extra={"error": str(error)})
+    return False
+
+
+def _to_record(message: Message) -> InputRecord:
+    _, timestamp = message.timestamp()
+    return InputRecord(message.topic(), message.partition(), message.offset(), message.key(), message.value(),
+                       tuple(message.headers() or ()), timestamp)
+
+
+def _next_offsets(records: list[InputRecord]) -> list[TopicPartition]:
+    latest: dict[tuple[str, int], int] = {}
+    for record in records:
+        latest[(record.topic, record.partition)] = record.offset
+    return [TopicPartition(topic, partition, offset + 1) for (topic, partition), offset in latest.items()]

@@ -1,0 +1,140 @@
+"""The batch engine against a real Tansu broker: state, changelog, restore, redelivery."""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from confluent_kafka import Consumer, KafkaError, TopicPartition
+
+from streams.devstack import Broker
+from streams.engine.worker import BatchWorker, WorkerConfig
+from tests.ids import unique
+from tests.integration.engine_fixtures import TotalsStage, create_topics, produce_events
+
+pytestmark = pytest.mark.integration
+
+
+def read_all(bootstrap: str, topic: str, partitions: int = 4) -> list[tuple[bytes, bytes]]:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": unique("reader"),
+                         "enable.partition.eof": True, "enable.auto.commit": False})
+    consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+    records, ended = [], set()
+    deadline = time.time() + 30
+    while len(ended) < partitions and time.time() < deadline:
+        for message in consumer.consume(10_000, 0.5):
+            if message.error() and message.error().code() == KafkaError._PARTITION_EOF:
+                ended.add(message.partition())
+            elif not message.error():
+                records.append((message.key(), message.value()))
+    consumer.close()
+    return records
+
+
+class Topology:
+    def __init__(self, broker: Broker, tmp_path: Path) -> None:
+        self.bootstrap = broker.bootstrap
+        self.source, self.changelog, self.output = unique("src"), unique("changelog"), unique("out")
+        self.group = unique("group")
+        create_topics(self.bootstrap, {self.source: {}, self.output: {},
+                                       self.changelog: {"cleanup.policy": "compact"}})
+
+    def worker(self, state_dir: Path) -> tuple[BatchWorker, TotalsStage]:
+        stage = TotalsStage(self.source, self.changelog, self.output, state_dir)
+        config = WorkerConfig(self.group, {"bootstrap.servers": self.bootstrap}, batch_max_records=500,
+                              session_timeout_ms=6000, heartbeat_interval_ms=500)
+        return BatchWorker(config, [stage]), stage
+
+    def run_until(self, worker: BatchWorker, records_in: int, timeout_s: float = 60) -> None:
+        deadline = time.time() + timeout_s
+        stop = threading.Event()
+        thread = threading.Thread(target=worker.run, args=(stop,))
+        thread.start()
+        while worker.status.records_in < records_in and time.time() < deadline:
+            time.sleep(0.05)
+        stop.set()
+        thread.join(30)
+        assert worker.status.records_in >= records_in, worker.status
+
+
+def totals_from_store(stage: TotalsStage, state_dir: Path) -> dict[bytes, int]:
+    import json
+
+    from rocksdict import Options, Rdict
+
+    from streams.engine.state import CHECKPOINT_KEY
+
+    totals: dict[bytes, int] = {}
+    for partition_dir in sorted((state_dir / "totals").iterdir()):
+        db = Rdict(str(partition_dir), Options(raw_mode=True))
+        for key, value in db.items():
+            if key != CHECKPOINT_KEY:
+                totals[key] = json.loads(value)["total"]
+        db.close()
+    return totals
+
+
+def events(count: int, skus: int, start: int = 0) -> list[tuple[str, dict]]:  # type: ignore[type-arg]
+    return [(f"SKU-{i % skus}", {"id": f"e{i}", "qty": 1 + i % 3}) for i in range(start, start + count)]
+
+
+def expected_totals(evts: list[tuple[str, dict]]) -> dict[bytes, int]:  # type: ignore[type-arg]
+    totals: dict[bytes, int] = {}
+    for key, event in evts:
+        totals[key.encode()] = totals.get(key.encode(), 0) + event["qty"]
+    return totals
+
+
+def test_batches_write_one_changelog_record_per_key_and_state_matches(broker: Broker, tmp_path: Path) -> None:
+    topology = Topology(broker, tmp_path)
+    sent = events(3000, skus=50)
+    produce_events(topology.bootstrap, topology.source, sent)
+    worker, stage = topology.worker(tmp_path / "a")
+
+    topology.run_until(worker, 3000)
+
+    assert totals_from_store(stage, tmp_path / "a") == expected_totals(sent)
+    changelog = read_all(topology.bootstrap, topology.changelog)
+    assert len(changelog) <= 50 * worker.status.batches < 3000
+
+
+def test_restart_without_local_state_restores_from_the_changelog(broker: Broker, tmp_path: Path) -> None:
+    topology = Topology(broker, tmp_path)
+    first, second = events(2000, skus=40), events(1000, skus=40, start=2000)
+    produce_events(topology.bootstrap, topology.source, first)
+    worker, _ = topology.worker(tmp_path / "a")
+    topology.run_until(worker, 2000)
+
+    produce_events(topology.bootstrap, topology.source, second)
+    fresh, stage = topology.worker(tmp_path / "empty-volume")
+    topology.run_until(fresh, 1000)
+
+    assert fresh.status.restored_records > 0
+    assert totals_from_store(stage, tmp_path / "empty-volume") == expected_totals(first + second)
+
+
+def test_restart_with_its_volume_reads_nothing_it_already_has(broker: Broker, tmp_path: Path) -> None:
+    topology = Topology(broker, tmp_path)
+    produce_events(topology.bootstrap, topology.source, events(1000, skus=20))
+    worker, _ = topology.worker(tmp_path / "a")
+    topology.run_until(worker, 1000)
+
+    produce_events(topology.bootstrap, topology.source, events(10, skus=20, start=1000))
+    again, stage = topology.worker(tmp_path / "a")
+    topology.run_until(again, 10)
+
+    assert again.status.restored_records == 0
+    assert totals_from_store(stage, tmp_path / "a") == expected_totals(events(1010, skus=20))
+
+
+def test_redelivered_batch_changes_nothing(broker: Broker, tmp_path: Path) -> None:
+    topology = Topology(broker, tmp_path)
+    sent = events(500, skus=10)
+    produce_events(topology.bootstrap, topology.source, sent)
+    produce_events(topology.bootstrap, topology.source, sent)  # every event delivered twice
+
+    worker, stage = topology.worker(tmp_path / "a")
+    topology.run_until(worker, 1000)
+
+    assert totals_from_store(stage, tmp_path / "a") == expected_totals(sent)
