@@ -1,0 +1,71 @@
+"""Structured JSON logs; the correlation id of the event being handled rides in a contextvar.
+
+Secrets never reach a log line: settings hold them as SecretStr, and ``redact`` masks anything that looks like
+a credential in free text (URLs with passwords, key=value secrets) before it is written.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+import logging
+import re
+import sys
+import time
+from collections.abc import Iterator
+
+correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
+event_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("event_id", default=None)
+
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+_SECRET_PATTERNS = (
+    (re.compile(r"(://[^:/@\s]*:)[^@\s]+@"), r"\1***@"),
+    (re.compile(r"(?i)\b(password|passwd|secret|api[_-]?key|token|sasl\.password)(\s*[=:]\s*)\S+"), r"\1\2***"),
+    (re.compile(r"(?i)(authorization:\s*bearer\s+)\S+"), r"\1***"),
+)
+
+
+def redact(text: str) -> str:
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+@contextlib.contextmanager
+def handling(correlation: str | None, event: str | None = None) -> Iterator[None]:
+    """Every log line inside carries this event's correlation id and event id."""
+    token_c, token_e = correlation_id.set(correlation), event_id.set(event)
+    try:
+        yield
+    finally:
+        correlation_id.reset(token_c)
+        event_id.reset(token_e)
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": redact(record.getMessage()),
+        }
+        if (corr := correlation_id.get()) is not None:
+            line["correlation_id"] = corr
+        if (evt := event_id.get()) is not None:
+            line["event_id"] = evt
+        for key, value in vars(record).items():
+            if key not in _STANDARD and not key.startswith("_"):
+                line[key] = value
+        if record.exc_info:
+            line["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(line, default=str)
+
+
+def configure(level: str = "INFO", fmt: str = "json") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(
+        "%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())

@@ -1,0 +1,95 @@
+"""Every business and worker metric, declared once on an explicit registry (alerts and dashboards check this list).
+
+API metrics are declared in streams/api (they live in the API process); both use the `distflow_` prefix.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+LAG_BUCKETS = (0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
+BATCH_BUCKETS = (1, 10, 50, 100, 500, 1000, 2000, 5000, 10000)
+
+
+@dataclass(frozen=True)
+class WorkerMetrics:
+    events_in: Counter
+    events_out: Counter
+    batch_records: Histogram
+    batch_seconds: Histogram
+    sync_lag_applied: Histogram
+    sync_lag_visible: Histogram
+    consumer_lag: Gauge
+    duplicates_dropped: Counter
+    dead_letters: Counter
+    exceptions_raised: Counter
+    snapshot_flush_entries: Histogram
+    snapshot_pending_entries: Gauge
+    snapshot_redis_failures: Counter
+    snapshot_entry_age: Histogram
+    restore_records: Counter
+    restore_seconds: Histogram
+    worker_ready: Gauge
+    order_backlog: Gauge
+    erp_command_queue_depth: Gauge
+    erp_commands_throttled: Counter
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry) -> "WorkerMetrics":
+        p = "distflow_"
+        return cls(
+            events_in=Counter(f"{p}events_in", "Records consumed, by topic and event type",
+                              ["topic", "event_type"], registry=registry),
+            events_out=Counter(f"{p}events_out", "Records produced, by topic", ["topic"], registry=registry),
+            batch_records=Histogram(f"{p}batch_records", "Records per processed batch", buckets=BATCH_BUCKETS,
+                                    registry=registry),
+            batch_seconds=Histogram(f"{p}batch_seconds", "Time to process and commit one batch",
+                                    buckets=LAG_BUCKETS, registry=registry),
+            sync_lag_applied=Histogram(f"{p}sync_lag_applied_seconds",
+                                       "Source event time to applied in the tables, by source system",
+                                       ["source_system"], buckets=LAG_BUCKETS, registry=registry),
+            sync_lag_visible=Histogram(f"{p}sync_lag_visible_seconds",
+                                       "Source event time to visible in the storefront snapshot, by source system",
+                                       ["source_system"], buckets=LAG_BUCKETS, registry=registry),
+            consumer_lag=Gauge(f"{p}consumer_lag_records", "End offset minus committed offset",
+                               ["topic", "partition"], registry=registry),
+            duplicates_dropped=Counter(f"{p}duplicates_dropped", "Events ignored as already applied",
+                                       ["stage"], registry=registry),
+            dead_letters=Counter(f"{p}dead_letters", "Records sent to the dead-letter topic",
+                                 ["source_topic", "reason_code"], registry=registry),
+            exceptions_raised=Counter(f"{p}exceptions_raised", "Business exceptions raised",
+                                      ["exception_type", "owner_team"], registry=registry),
+            snapshot_flush_entries=Histogram(f"{p}snapshot_flush_entries", "Entries per Redis snapshot flush",
+                                             buckets=BATCH_BUCKETS, registry=registry),
+            snapshot_pending_entries=Gauge(f"{p}snapshot_pending_entries",
+                                           "Snapshot entries waiting for Redis (grows during an outage)",
+                                           registry=registry),
+            snapshot_redis_failures=Counter(f"{p}snapshot_redis_failures", "Snapshot flushes Redis refused",
+                                            registry=registry),
+            snapshot_entry_age=Histogram(f"{p}snapshot_entry_age_seconds",
+                                         "Age of an entry's newest fact when written to Redis",
+                                         buckets=LAG_BUCKETS, registry=registry),
+            restore_records=Counter(f"{p}restore_records", "Changelog records restored into tables",
+                                    registry=registry),
+            restore_seconds=Histogram(f"{p}restore_seconds", "Time to restore assigned partitions",
+                                      buckets=LAG_BUCKETS, registry=registry),
+            worker_ready=Gauge(f"{p}worker_ready", "1 when partitions are assigned and restored",
+                               registry=registry),
+            order_backlog=Gauge(f"{p}order_backlog", "Open orders by integration state", ["state"],
+                                registry=registry),
+            erp_command_queue_depth=Gauge(f"{p}erp_command_queue_depth", "ERP commands waiting for the rate limit",
+                                          ["priority"], registry=registry),
+            erp_commands_throttled=Counter(f"{p}erp_commands_throttled", "ERP commands delayed by the rate limit",
+                                           registry=registry),
+        )
+
+
+def metric_names(metrics: object) -> set[str]:
+    """Every exposed sample family name, e.g. for checking alert rules against the declarations."""
+    names: set[str] = set()
+    for item in fields(metrics):  # type: ignore[arg-type]
+        collector = getattr(metrics, item.name)
+        for family in collector.describe():
+            names.add(family.name)
+    return names
