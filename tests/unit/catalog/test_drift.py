@@ -57,3 +57,9 @@ def test_changelogs_are_compacted_and_never_time_trimmed() -> None:
 def test_every_topic_is_declared_once() -> None:
     names = [s.name for s in catalog.ALL_TOPICS]
     assert len(names) == len(set(names))
+
+
+def test_the_committed_topic_doc_is_generated_from_the_catalog() -> None:
+    from topics.docs import DOC_PATH, render
+
+    assert DOC_PATH.read_text() == render(), "run `python -m topics.docs` and commit docs/topics.md"
