@@ -69,5 +69,84 @@ def schemas_check(root: str | None) -> None:
     sys.exit(main_check(Path(root) if root else None))
 
 
+@main.command()
+@click.option("--workers", default=1, show_default=True, help="worker processes")
+@click.option("--rate", default=300.0, show_default=True, help="simulated events per second")
+@click.option("--seed", default=7, show_default=True)
+@click.option("--skus", default=500, show_default=True)
+@click.option("--external-kafka", is_flag=True, help="use DISTFLOW_KAFKA_* instead of an embedded Tansu")
+@click.option("--external-redis", is_flag=True, help="use DISTFLOW_REDIS_URL instead of an embedded redis-server")
+@click.option("--api-port", type=int, default=None, help="default: a free port")
+@click.option("--run-dir", default="var/dev", show_default=True, help="logs and worker state")
+def dev(workers: int, rate: float, seed: int, skus: int, external_kafka: bool, external_redis: bool,
+        api_port: int | None, run_dir: str) -> None:
+    """The embedded default stack: broker, Redis, topics, worker(s), API and demo traffic. Ctrl-C stops it all."""
+    from pathlib import Path
+
+    from streams.devrun import run_dev
+
+    run_dev(workers, rate, seed, skus, external_kafka, external_redis, api_port, Path(run_dir))
+
+
+@main.command()
+def worker() -> None:
+    """Run a worker: intake and the SKU owner, with /metrics, /healthz and /readyz on DISTFLOW_WORKER_METRICS_PORT."""
+    import signal
+    import threading
+
+    from streams import logs
+    from streams.app import build_worker
+    from streams.worker_http import serve_worker_http
+
+    settings = load_settings()
+    logs.configure(settings.log_level, settings.log_format)
+    built = build_worker(settings)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    server = serve_worker_http("0.0.0.0", settings.worker_metrics_port, built.registry, built.readiness)
+    try:
+        built.run(stop)
+    finally:
+        server.shutdown()
+
+
+@main.command()
+def api() -> None:
+    """Run the storefront HTTP API (reads only the Redis snapshot)."""
+    from streams import logs
+    from streams.api.app import run_api
+
+    settings = load_settings()
+    logs.configure(settings.log_level, settings.log_format)
+    run_api(settings)
+
+
+@main.command()
+@click.option("--rate", default=200.0, show_default=True, help="events per second")
+@click.option("--seed", default=7, show_default=True)
+@click.option("--skus", default=500, show_default=True, help="distinct SKUs")
+@click.option("--count", default=0, show_default=True, help="stop after this many events (0: run until stopped)")
+def simulate(rate: float, seed: int, skus: int, count: int) -> None:
+    """Produce realistic Avro traffic from all four source families (commerce, ERP, WMS, carrier)."""
+    from streams import logs
+    from streams.simulator_runner import run_simulation
+
+    settings = load_settings()
+    logs.configure(settings.log_level, settings.log_format)
+    run_simulation(settings, rate=rate, seed=seed, sku_count=skus, limit=count or None)
+
+
+@main.command()
+@click.argument("topic")
+@click.option("--from-beginning", is_flag=True)
+@click.option("--limit", default=0, help="stop after this many records")
+def tail(topic: str, from_beginning: bool, limit: int) -> None:
+    """Print a topic's records decoded as JSON lines (catalog name, e.g. distflow.availability-changes)."""
+    from streams.tail import tail_topic
+
+    tail_topic(load_settings(), topic, from_beginning, limit or None)
+
+
 if __name__ == "__main__":
     main()

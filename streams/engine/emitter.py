@@ -37,7 +37,7 @@ class Emitter:
         if partition is not None:
             kwargs["partition"] = partition
         if headers:
-            kwargs["headers"] = headers
+            kwargs["headers"] = list(headers)  # type: ignore[call-overload]
         while True:
             try:
                 self._producer.produce(topic, **kwargs)

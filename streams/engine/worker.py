@@ -146,12 +146,21 @@ class BatchWorker:
         assigned = {(tp.topic, tp.partition) for tp in partitions}
         to_restore = [(table, p) for table in self._tables for (topic, p) in assigned if topic == table.source_topic]
         self.status.ready = False
+        self._tell_partition_counts(consumer)
         report = restore(self.config.client_config, to_restore)
         self.status.restored_records += report.records
         self.status.assigned = tuple(sorted(assigned))
         self.status.ready = True
         log.info("partitions assigned", extra={"assigned": sorted(assigned), "restored_records": report.records,
                                                "restore_seconds": round(report.seconds, 3)})
+
+    def _tell_partition_counts(self, consumer: Consumer) -> None:
+        """Stages that check key ownership need their input topic's partition count."""
+        for stage in self.stages:
+            tell = getattr(stage, "on_partition_count", None)
+            if tell is not None:
+                topic = stage.input_topics[0]
+                tell(len(consumer.list_topics(topic, timeout=10).topics[topic].partitions))
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         revoked = {(tp.topic, tp.partition) for tp in partitions}

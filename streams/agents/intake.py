@@ -1,0 +1,97 @@
+"""Intake: decode and validate source events, dead-letter the bad ones with a reason, re-key the good ones.
+
+Correctness must not depend on how an external producer partitioned its records, so every fact that touches
+stock is re-keyed by SKU onto distflow.inventory-commands; the SKU's owner then decides alone.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+
+from streams import logs
+from streams.dead_letters import dead_letter
+from streams.engine.emitter import Emitter
+from streams.engine.records import InputRecord, OutputRecord
+from streams.metrics import WorkerMetrics
+from streams.topic_names import DeployedCatalog
+from streams.translate import inventory as inv
+from streams.translate.validation import Invalid
+from topics import catalog
+from topics.codec import AvroCodec
+from topics.spec import TopicSpec
+from topics.wire import DecodeError
+
+log = logging.getLogger(__name__)
+
+INVENTORY_TRANSLATORS: Mapping[TopicSpec, inv.Translator] = {
+    catalog.INVENTORY_MOVEMENTS: inv.inventory_movement,
+    catalog.ON_HAND_SNAPSHOTS: inv.on_hand_snapshot,
+    catalog.INCOMING_SUPPLY: inv.supply_expected,
+    catalog.PICKS: inv.pick_confirmed,
+    catalog.SHIPMENTS: inv.shipment_confirmed,
+    catalog.RETURN_RECEIPTS: inv.return_received,
+}
+
+
+class IntakeStage:
+    name = "intake"
+    tables = ()
+
+    def __init__(self, codec: AvroCodec, names: DeployedCatalog, metrics: WorkerMetrics,
+                 clock_ms: Callable[[], int] = lambda: int(time.time() * 1000)) -> None:
+        self.codec, self.names, self.metrics, self.clock_ms = codec, names, metrics, clock_ms
+        self._spec_by_topic = {names[spec]: spec for spec in INVENTORY_TRANSLATORS}
+        self.input_topics = tuple(sorted(self._spec_by_topic))
+        self._commands_topic = names[catalog.INVENTORY_COMMANDS]
+        self._dead_letters_topic = names[catalog.DEAD_LETTERS]
+
+    def process(self, records: Sequence[InputRecord], out: Emitter) -> None:
+        now_ms = self.clock_ms()
+        by_topic: dict[str, list[InputRecord]] = defaultdict(list)
+        for record in records:
+            by_topic[record.topic].append(record)
+        for topic, topic_records in by_topic.items():
+            spec = self._spec_by_topic[topic]
+            decoded = self.codec.decode_many([r.value for r in topic_records], spec.value_schema or "")
+            for record, event in zip(topic_records, decoded):
+                self._route(spec, record, event, now_ms, out)
+
+    def _route(self, spec: TopicSpec, record: InputRecord, event: dict | DecodeError, now_ms: int,  # type: ignore[type-arg]
+               out: Emitter) -> None:
+        if isinstance(event, DecodeError):
+            self._reject(record, event.reason_code, event.reason, None, out)
+            return
+        envelope = event.get("envelope") or {}
+        with logs.handling(envelope.get("correlation_id"), envelope.get("event_id")):
+            self.metrics.events_in.labels(record.topic, str(envelope.get("event_type", ""))).inc()
+            try:
+                commands = INVENTORY_TRANSLATORS[spec](event, now_ms)
+            except Invalid as invalid:
+                self._reject(record, invalid.reason_code, invalid.reason, envelope.get("correlation_id"), out)
+                return
+            except (KeyError, TypeError, ValueError) as error:
+                self._reject(record, "invalid_event", f"{type(error).__name__}: {error}",
+                             envelope.get("correlation_id"), out)
+                return
+            for cmd in commands:
+                value = self.codec.encode(self._commands_topic, catalog.INVENTORY_COMMANDS.value_schema or "",
+                                          cmd.record)
+                out.emit(OutputRecord(self._commands_topic, cmd.sku.encode(), value,
+                                      headers=_correlation_header(envelope)))
+
+    def _reject(self, record: InputRecord, reason_code: str, reason: str, correlation_id: str | None,
+                out: Emitter) -> None:
+        log.warning("dead-lettered %s: %s", record.position, reason,
+                    extra={"reason_code": reason_code, "source": record.position})
+        self.metrics.dead_letters.labels(record.topic, reason_code).inc()
+        out.emit(dead_letter(self.codec, self._dead_letters_topic, record, reason_code, reason, correlation_id))
+
+    def after_commit(self) -> None:
+        return None
+
+
+def _correlation_header(envelope: Mapping[str, object]) -> tuple[tuple[str, bytes], ...]:
+    correlation = envelope.get("correlation_id")
+    return (("correlation_id", str(correlation).encode()),) if correlation else ()

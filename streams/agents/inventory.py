@@ -1,0 +1,188 @@
+"""The SKU owner: the only task that changes a SKU's stock, so two orders racing for its last unit cannot both win.
+
+Per batch: decode the commands, group them by SKU (order kept per SKU), read each SKU's state once, apply its
+facts with the pure model, write the state once (one changelog record per SKU per batch), publish the decisions.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+import time
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from processors import inventory as inv
+from processors.inventory.availability import availability_changed, publication_changed
+from streams import logs
+from streams.agents import inventory_outputs as outputs
+from streams.agents.inventory_facts import to_fact
+from streams.dead_letters import dead_letter
+from streams.engine.emitter import Emitter
+from streams.engine.records import InputRecord, OutputRecord
+from streams.engine.state import ChangelogTable, TableCodec
+from streams.metrics import WorkerMetrics
+from streams.topic_names import DeployedCatalog
+from topics import catalog
+from topics.codec import AvroCodec
+from topics.partitioning import partition_for
+from topics.wire import DecodeError
+
+log = logging.getLogger(__name__)
+Command = dict[str, object]
+
+
+class AvailabilitySink(Protocol):
+    def stage(self, decision: inv.AvailabilityChanged, source_offsets: dict[str, int]) -> None: ...
+    def flush(self) -> None: ...
+
+
+def inventory_table_codec() -> TableCodec[inv.SkuInventory]:
+    import json
+
+    return TableCodec(lambda state: json.dumps(inv.to_record(state), separators=(",", ":")).encode(),
+                      lambda raw: inv.from_record(json.loads(raw)))
+
+
+class InventoryStage:
+    name = "inventory"
+
+    def __init__(self, codec: AvroCodec, names: DeployedCatalog, policy: inv.InventoryPolicy,
+                 metrics: WorkerMetrics, sink: AvailabilitySink | None, state_dir: Path,
+                 clock_ms: Callable[[], int] = lambda: int(time.time() * 1000)) -> None:
+        self.codec, self.policy, self.metrics, self.sink, self.clock_ms = codec, policy, metrics, sink, clock_ms
+        self.topic = names[catalog.INVENTORY_COMMANDS]
+        self.input_topics = (self.topic,)
+        self.table = ChangelogTable("inventory_by_sku", names[catalog.INVENTORY_CHANGELOG], self.topic,
+                                    inventory_table_codec(), state_dir)
+        self.tables = (self.table,)
+        self._partitions: int | None = None
+        self.out_topics = {spec: names[spec] for spec in (
+            catalog.AVAILABILITY_CHANGES, catalog.AVAILABILITY_SNAPSHOT, catalog.RESERVATION_RESULTS,
+            catalog.EXCEPTIONS, catalog.DEAD_LETTERS)}
+
+    def process(self, records: Sequence[InputRecord], out: Emitter) -> None:
+        decoded = self.codec.decode_many([r.value for r in records], catalog.INVENTORY_COMMANDS.value_schema or "")
+        by_sku: dict[tuple[int, bytes], list[tuple[InputRecord, Command]]] = {}
+        partitions = self.partitions
+        for record, command in zip(records, decoded):
+            if isinstance(command, DecodeError):
+                self._dead_letter(record, command.reason_code, command.reason, out)
+                continue
+            sku = str(command["sku"]).encode()
+            owner = partition_for(sku, partitions)
+            if owner != record.partition:
+                self._forward_to_owner(record, sku, owner, out)
+            else:
+                by_sku.setdefault((record.partition, sku), []).append((record, command))
+        now_ms = self.clock_ms()
+        for (partition, sku), items in by_sku.items():
+            self._apply_sku(partition, sku, items, now_ms, out)
+
+    @property
+    def partitions(self) -> int:
+        if self._partitions is None:
+            raise RuntimeError("partition count unknown before assignment")
+        return self._partitions
+
+    def on_partition_count(self, count: int) -> None:
+        self._partitions = count
+
+    def _forward_to_owner(self, record: InputRecord, sku: bytes, owner: int, out: Emitter) -> None:
+        """A command on a partition that does not own its SKU (another partitioner) goes to the owner, unapplied."""
+        self.metrics.events_out.labels(f"{self.topic}:rerouted").inc()
+        headers = tuple((k, v) for k, v in record.headers if v is not None)
+        out.emit(OutputRecord(self.topic, sku, record.value, partition=owner, headers=headers))
+
+    def _apply_sku(self, partition: int, sku_key: bytes, items: list[tuple[InputRecord, Command]], now_ms: int,
+                   out: Emitter) -> None:
+        sku = sku_key.decode()
+        before = self.table.get(partition, sku_key) or inv.empty_inventory(sku)
+        current, run, offsets = before, [], {}
+        for record, command in items:
+            offsets[f"{record.topic}:{record.partition}"] = record.offset
+            try:
+                fact = to_fact(command)
+            except (KeyError, ValueError, TypeError) as error:
+                self._dead_letter(record, "invalid_command", f"{type(error).__name__}: {error}", out)
+                continue
+            if isinstance(fact, inv.ReservationRequested):
+                current = self._apply_run(current, run, out)
+                run = []
+                if not inv.is_known(current):
+                    self._unknown_sku(fact, command, now_ms, out)
+                    continue
+            run.append((fact, command))
+        current = self._apply_run(current, run, out)
+        if current is not before:
+            self.table.put(partition, sku_key, current)
+            if publication_changed(before, current, self.policy):
+                self._publish_availability(availability_changed(current, self.policy, _last_id(items)), offsets,
+                                           _correlation(items[-1][1]), now_ms, out)
+
+    def _apply_run(self, state: inv.SkuInventory, run: list[tuple[inv.InventoryFact, Command]],
+                   out: Emitter) -> inv.SkuInventory:
+        if not run:
+            return state
+        new_state, decisions = inv.apply_facts(state, [fact for fact, _ in run], self.policy)
+        correlation_by_event = {fact.event_id: _correlation(command) for fact, command in run}
+        now_ms = self.clock_ms()
+        for decision in decisions:
+            correlation = correlation_by_event.get(decision.caused_by, decision.caused_by)
+            with logs.handling(correlation, decision.caused_by):
+                self._publish_decision(decision, new_state.version, correlation, now_ms, out)
+        return new_state
+
+    def _publish_decision(self, decision: inv.InventoryDecision, version: int, correlation: str, now_ms: int,
+                          out: Emitter) -> None:
+        if isinstance(decision, inv.AvailabilityChanged):
+            return  # published once per SKU per batch, for the net change
+        if isinstance(decision, inv.DuplicateIgnored):
+            self.metrics.duplicates_dropped.labels(self.name).inc()
+            return
+        reservation = outputs.reservation_record(decision, version, correlation, now_ms)
+        if reservation is not None:
+            self._emit(catalog.RESERVATION_RESULTS, str(reservation["order_id"]), reservation, correlation, out)
+            return
+        exception = outputs.exception_for(decision, correlation, now_ms)
+        if exception is not None:
+            log.warning("exception raised: %s", exception["reason"],
+                        extra={"exception_type": exception["exception_type"], "sku": decision.sku})
+            self.metrics.exceptions_raised.labels(exception["exception_type"], exception["owner_team"]).inc()
+            self._emit(catalog.EXCEPTIONS, str(exception["exception_id"]), exception, correlation, out)
+
+    def _publish_availability(self, decision: inv.AvailabilityChanged, offsets: dict[str, int], correlation: str,
+                              now_ms: int, out: Emitter) -> None:
+        record = outputs.availability_record(decision, offsets, correlation, now_ms)
+        self._emit(catalog.AVAILABILITY_CHANGES, decision.sku, record, correlation, out)
+        self._emit(catalog.AVAILABILITY_SNAPSHOT, decision.sku, record, correlation, out)
+        if self.sink is not None:
+            self.sink.stage(decision, offsets)
+
+    def _unknown_sku(self, fact: inv.ReservationRequested, command: Command, now_ms: int, out: Emitter) -> None:
+        correlation = _correlation(command)
+        result = outputs.unknown_sku_record(fact.sku, fact.order_id, fact.line_id, fact.event_id, correlation, now_ms)
+        self._emit(catalog.RESERVATION_RESULTS, fact.order_id, result, correlation, out)
+
+    def _emit(self, spec: "catalog.TopicSpec", key: str, record: Command, correlation: str,  # type: ignore[name-defined]
+              out: Emitter) -> None:
+        topic = self.out_topics[spec]
+        value = self.codec.encode(topic, spec.value_schema or "", record)
+        out.emit(OutputRecord(topic, key.encode(), value, headers=(("correlation_id", correlation.encode()),)))
+
+    def _dead_letter(self, record: InputRecord, reason_code: str, reason: str, out: Emitter) -> None:
+        log.warning("dead-lettered %s: %s", record.position, reason, extra={"reason_code": reason_code})
+        self.metrics.dead_letters.labels(record.topic, reason_code).inc()
+        out.emit(dead_letter(self.codec, self.out_topics[catalog.DEAD_LETTERS], record, reason_code, reason))
+
+    def after_commit(self) -> None:
+        if self.sink is not None:
+            self.sink.flush()
+
+
+def _correlation(command: Command) -> str:
+    envelope: dict[str, object] = command["envelope"]  # type: ignore[assignment]
+    return str(envelope.get("correlation_id") or envelope["event_id"])
+
+
+def _last_id(items: list[tuple[InputRecord, Command]]) -> str:
+    return str(items[-1][1]["envelope"]["event_id"])  # type: ignore[index]

@@ -1,0 +1,75 @@
+"""Composition roots: everything the worker needs is built here from Settings, nothing at import time."""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Sequence
+
+from prometheus_client import CollectorRegistry
+
+from processors.inventory import InventoryPolicy
+from streams.agents.intake import IntakeStage
+from streams.agents.inventory import AvailabilitySink, InventoryStage
+from streams.engine.records import InputRecord
+from streams.engine.worker import BatchWorker, WorkerConfig
+from streams.metrics import WorkerMetrics
+from streams.settings import Settings
+from streams.topic_names import DeployedCatalog
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Worker:
+    engine: BatchWorker
+    metrics: WorkerMetrics
+    registry: CollectorRegistry
+    sink: AvailabilitySink | None
+
+    def run(self, stop: threading.Event) -> None:
+        self.engine.run(stop)
+
+    def readiness(self) -> tuple[bool, dict[str, object]]:
+        status = self.engine.status
+        return status.ready, {"assigned_partitions": len(status.assigned), "batches": status.batches,
+                              "records_in": status.records_in}
+
+
+def inventory_policy(settings: Settings) -> InventoryPolicy:
+    return InventoryPolicy(dedupe_window_size=settings.dedupe_window_max_ids,
+                           dedupe_window_ms=settings.dedupe_window_ms)
+
+
+def worker_config(settings: Settings) -> WorkerConfig:
+    return WorkerConfig(
+        group_id=settings.app_id, client_config=settings.kafka_client_config(),
+        batch_max_records=settings.batch_max_records, poll_timeout_s=settings.batch_poll_timeout_ms / 1000,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+        max_poll_interval_ms=settings.kafka_max_poll_interval_ms,
+        idempotent_producer=settings.kafka_idempotent_producer)
+
+
+def build_worker(settings: Settings, registry: CollectorRegistry | None = None,
+                 sink: AvailabilitySink | None = None) -> Worker:
+    from streams.snapshot_sink import build_snapshot_sink
+    from topics.codec import build_codec
+
+    registry = registry or CollectorRegistry()
+    metrics = WorkerMetrics.create(registry)
+    names = DeployedCatalog(settings)
+    codec = build_codec(settings)
+    if sink is None:
+        sink = build_snapshot_sink(settings, metrics)
+    stages = [IntakeStage(codec, names, metrics),
+              InventoryStage(codec, names, inventory_policy(settings), metrics, sink, settings.state_dir)]
+    engine = BatchWorker(worker_config(settings), stages, observers=[_batch_observer(metrics)])
+    return Worker(engine, metrics, registry, sink)
+
+
+def _batch_observer(metrics: WorkerMetrics):  # type: ignore[no-untyped-def]
+    def observe(records: Sequence[InputRecord], seconds: float) -> None:
+        metrics.batch_records.observe(len(records))
+        metrics.batch_seconds.observe(seconds)
+    return observe

@@ -1,0 +1,51 @@
+"""Run the simulation against the configured cluster, paced to a rate."""
+from __future__ import annotations
+
+import logging
+import signal
+import time
+
+from confluent_kafka import Producer
+
+from streams.settings import Settings
+from streams.simulator import Simulation, SimulatedEvent
+from streams.topic_names import DeployedCatalog
+
+log = logging.getLogger(__name__)
+
+
+def run_simulation(settings: Settings, rate: float, seed: int, sku_count: int, limit: int | None) -> int:
+    from topics.codec import build_codec
+
+    codec, names = build_codec(settings), DeployedCatalog(settings)
+    producer = Producer({**settings.kafka_client_config(), "linger.ms": 5, "enable.idempotence": True})
+    simulation = Simulation(seed=seed, sku_count=sku_count)
+    stopping = {"now": False}
+    signal.signal(signal.SIGTERM, lambda *_: stopping.update(now=True))
+    signal.signal(signal.SIGINT, lambda *_: stopping.update(now=True))
+
+    def send(event: SimulatedEvent) -> None:
+        topic = names[event.topic]
+        value = codec.encode(topic, event.topic.value_schema or "", event.record)
+        envelope = event.record["envelope"]
+        producer.produce(topic, key=event.key.encode(), value=value,
+                         headers=[("correlation_id", str(envelope["correlation_id"]).encode())])  # type: ignore[index]
+        producer.poll(0)
+
+    sent = 0
+    for event in simulation.opening_stock():
+        send(event)
+        sent += 1
+    producer.flush(30)
+    log.info("opening stock sent", extra={"events": sent})
+    started, interval = time.monotonic(), 1.0 / rate if rate > 0 else 0.0
+    while not stopping["now"] and (limit is None or sent < limit):
+        for event in simulation.next_events():
+            send(event)
+            sent += 1
+        pause = started + sent * interval - time.monotonic()
+        if pause > 0:
+            time.sleep(min(pause, 0.5))
+    producer.flush(30)
+    log.info("simulation stopped", extra={"events": sent})
+    return sent

@@ -1,0 +1,58 @@
+"""Source records as integrators produce them (plain dicts in the catalog's schemas)."""
+from __future__ import annotations
+
+import time
+import uuid
+
+_last = [0]
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def next_event_time() -> int:
+    """Strictly increasing event times, as one source's clock would stamp consecutive facts."""
+    _last[0] = max(now_ms(), _last[0] + 1)
+    return _last[0]
+
+
+def envelope(event_type: str, source: str, correlation_id: str | None = None, event_id: str | None = None,
+             occurred_at: int | None = None) -> dict[str, object]:
+    occurred = occurred_at if occurred_at is not None else next_event_time()
+    return {"event_id": event_id or str(uuid.uuid4()), "event_type": event_type, "source": source,
+            "correlation_id": correlation_id or f"corr-{uuid.uuid4().hex[:8]}", "causation_id": None,
+            "occurred_at": occurred, "produced_at": occurred}
+
+
+def movement(sku: str, location: str, kind: str, quantity: int, **extra: object) -> dict[str, object]:
+    record: dict[str, object] = {
+        "envelope": envelope("InventoryMovement", "wms", event_id=extra.pop("event_id", None)),  # type: ignore[arg-type]
+        "movement_id": f"MOV-{uuid.uuid4().hex[:8]}", "sku": sku, "location": location, "movement_type": kind,
+        "quantity": quantity, "reason": None, "from_status": None, "to_status": None, "reference": None}
+    record.update(extra)
+    return record
+
+
+def on_hand_snapshot(sku: str, location: str, on_hand: int, as_of: int | None = None) -> dict[str, object]:
+    as_of = as_of if as_of is not None else next_event_time()
+    return {"envelope": envelope("OnHandSnapshot", "erp", occurred_at=as_of), "sku": sku, "location": location,
+            "on_hand": on_hand, "as_of": as_of}
+
+
+def reserve_command(sku: str, order_id: str, line_id: str, quantity: int, ordered_at: int | None = None,
+                    preferred: tuple[str, ...] = ()) -> dict[str, object]:
+    ordered = ordered_at if ordered_at is not None else now_ms()
+    return {"envelope": envelope("ReserveLine", "distflow", correlation_id=f"corr-{order_id}",
+                                 event_id=f"reserve:{order_id}:{line_id}"),
+            "command": "RESERVE", "sku": sku, "location": None, "quantity": quantity, "order_id": order_id,
+            "line_id": line_id, "ordered_at": ordered, "preferred_locations": list(preferred), "max_locations": 1,
+            "reason": None, "reference": None, "from_status": None, "to_status": None, "as_of": None}
+
+
+def release_command(sku: str, order_id: str, line_id: str) -> dict[str, object]:
+    record = reserve_command(sku, order_id, line_id, 1)
+    record["envelope"] = envelope("ReleaseLine", "distflow", correlation_id=f"corr-{order_id}",
+                                  event_id=f"release:{order_id}:{line_id}")
+    record.update(command="RELEASE", quantity=0, ordered_at=None)
+    return record
