@@ -27,7 +27,7 @@ class RegistrySchemaIds:
         config: dict[str, str] = {"url": settings.schema_registry_url or ""}
         if settings.schema_registry_basic_auth is not None:
             config["basic.auth.user.info"] = settings.schema_registry_basic_auth.get_secret_value()
-        return cls(SchemaRegistryClient(config), store)
+        return cls(SchemaRegistryClient.new_client(config), store)
 
     def id_for(self, topic: str, version: SchemaVersion) -> int:
         key = (topic, version.canonical)
