@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     api_rate_limit_per_s: float = 200.0
     api_rate_limit_burst: int = 400
     api_read_your_writes_wait_ms: int = 200
+    api_batch_max_skus: int = Field(500, ge=1, le=5_000, description="most SKUs in one POST /v1/availability/query")
+    api_redis_timeout_ms: int = Field(500, ge=1, description="Redis connect/read timeout of the API (then 503)")
+    api_channels: str = Field("", description="'channel=LOC1,LOC2;channel2=LOC3': which locations sell to a channel")
+
+    # snapshot (worker side of the Redis read model)
+    snapshot_redis_timeout_ms: int = Field(2_000, ge=1, description="Redis connect/read timeout of a flush")
+    snapshot_heartbeat_interval_ms: int = Field(1_000, ge=1, description="an idle writer refreshes its heartbeat")
 
     log_level: str = "INFO"
     log_format: str = Field("json", pattern="^(json|text)$")

@@ -1,9 +1,64 @@
-"""Adapter from the SKU owner's availability decisions to the Redis snapshot writer (batched, never older over newer)."""
+"""Adapter from the SKU owner's availability decisions to the Redis snapshot writer, with its metrics."""
 from __future__ import annotations
 
+import logging
+import time
+
+from processors.inventory import AvailabilityChanged
 from streams.metrics import WorkerMetrics
 from streams.settings import Settings
+from streams.snapshot.entry import AvailabilityEntry
+from streams.snapshot.writer import SnapshotWriter
+
+log = logging.getLogger(__name__)
 
 
-def build_snapshot_sink(settings: Settings, metrics: WorkerMetrics):  # type: ignore[no-untyped-def]
-    return None
+class RedisAvailabilitySink:
+    RETRY_AFTER_FAILURE_S = 0.5  # a Redis outage must not slow every batch by a connect timeout
+
+    def __init__(self, writer: SnapshotWriter, metrics: WorkerMetrics) -> None:
+        self.writer, self.metrics = writer, metrics
+        self._outage_logged = False
+        self._retry_at = 0.0
+
+    @property
+    def pending(self) -> int:
+        return self.writer.pending
+
+    def stage(self, decision: AvailabilityChanged, source_offsets: dict[str, int]) -> None:
+        self.writer.stage(AvailabilityEntry(
+            sku=decision.sku, version=decision.version, total_available=decision.total,
+            locations={location: quantity for location, quantity in decision.locations},
+            as_of_ms=decision.as_of, source_offsets=dict(source_offsets)))
+
+    def flush(self) -> None:
+        if time.monotonic() < self._retry_at:
+            self.metrics.snapshot_pending_entries.set(self.writer.pending)
+            return
+        now_ms = int(time.time() * 1000)
+        result = self.writer.flush(now_ms)
+        self.metrics.snapshot_pending_entries.set(result.pending)
+        if result.redis_unavailable:
+            self._retry_at = time.monotonic() + self.RETRY_AFTER_FAILURE_S
+            self.metrics.snapshot_redis_failures.inc()
+            if not self._outage_logged:
+                log.error("Redis unavailable: %d snapshot entries held, retrying each batch", result.pending)
+                self._outage_logged = True
+            return
+        if self._outage_logged:
+            log.warning("Redis is back: the snapshot caught up")
+            self._outage_logged = False
+        if result.entries:  # only what this flush wrote
+            self.metrics.snapshot_flush_entries.observe(len(result.entries))
+        for entry in result.entries:
+            age_s = max(0.0, (now_ms - entry.as_of_ms) / 1000)
+            self.metrics.snapshot_entry_age.observe(age_s)
+            self.metrics.sync_lag_visible.labels("distflow").observe(age_s)
+
+
+def build_snapshot_sink(settings: Settings, metrics: WorkerMetrics) -> RedisAvailabilitySink:
+    from streams.snapshot.connection import snapshot_writer_client
+
+    writer = SnapshotWriter(snapshot_writer_client(settings), settings.redis_key_prefix,
+                            heartbeat_interval_ms=settings.snapshot_heartbeat_interval_ms)
+    return RedisAvailabilitySink(writer, metrics)

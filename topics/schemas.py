@@ -1,9 +1,10 @@
 """The Avro schemas in avro_schemas/: loaded, made self-contained, versioned, and given deterministic ids.
 
-Layout: ``common/*.avsc`` hold shared named types (``distflow.Envelope``, ...); ``<system>/<record>.avsc`` is a
-record's current version and may refer to shared types by full name; ``<system>/history/<record>.v<N>.avsc``
-are frozen, self-contained earlier versions (the current one is numbered after the highest of them). Without a
-registry a schema's id is derived from its Parsing Canonical Form, so every process computes the same id.
+Layout (see docs/schemas.md): ``common/*.avsc`` hold shared named types (``distflow.Envelope``, ...);
+``<system>/<record>.avsc`` is a record's current version and may refer to shared types by full name;
+``<system>/history/<record>.v<N>.avsc`` are frozen, self-contained earlier versions (the current version is
+numbered one after the highest of them). Without a registry a schema's id is derived from its Parsing Canonical
+Form, so every process, in every language, computes the same id from the same schema.
 """
 from __future__ import annotations
 
@@ -19,38 +20,53 @@ import fastavro
 from fastavro.schema import to_parsing_canonical_form
 
 SCHEMA_ROOT = Path(__file__).resolve().parents[1] / "avro_schemas"
-PRIMITIVES = {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
-HISTORY = re.compile(r"^(?P<record>[a-z0-9_]+)\.v(?P<version>\d+)\.avsc$")
+SHARED_FOLDER = "common"
+PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
+NAMED_KINDS = frozenset({"record", "error", "enum", "fixed"})
+HISTORY_FILE = re.compile(r"^(?P<record>[a-z0-9_]+)\.v(?P<version>\d+)\.avsc$")
+ID_MASK = 0x7FFFFFFF  # Confluent ids are signed 32-bit on the wire: keep file-mode ids positive
+
+
+class SchemaFileError(ValueError):
+    """A schema file that cannot be loaded; the message names the file and what to fix."""
 
 
 @dataclass(frozen=True)
 class SchemaVersion:
-    name: str  # e.g. "wms/inventory_movement"
-    version: int
-    schema: dict[str, Any]  # self-contained JSON
+    name: str  # the catalog's name, e.g. "wms/inventory_movement"
+    version: int  # 1 = oldest kept; 0 = a writer schema fetched from a registry
+    schema: dict[str, Any]  # self-contained JSON, logical types included (what a registry stores)
     path: Path | None = None
 
     @cached_property
     def parsed(self) -> Any:
-        """For encoding and decoding in the pipeline: timestamps stay epoch-millisecond ints (no datetime objects,
-        faster, and what the domain uses). The bytes are the same as with the logical types."""
-        return fastavro.parse_schema(without_logical_types(self.schema), _write_hint=False)
+        """The schema as the pipeline encodes and decodes with it: timestamps stay epoch-millisecond ints (no
+        datetime objects, faster, and what the domain uses); the bytes are the same as with the logical types.
+        Parsed once with fastavro's marker, so encode/decode never re-parse it."""
+        return fastavro.parse_schema(without_logical_types(self.schema))
 
     @cached_property
     def canonical(self) -> str:
+        """Avro Parsing Canonical Form: names, types, fields, symbols; no docs, defaults or logical types."""
         return to_parsing_canonical_form(self.schema)
 
     @cached_property
     def schema_id(self) -> int:
-        digest = hashlib.sha256(self.canonical.encode()).digest()
-        return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+        """The file-mode id: the SHA-256 fingerprint of the canonical form, first 4 bytes, masked to 31 bits."""
+        return file_schema_id(self.canonical)
 
     @property
     def full_name(self) -> str:
         return full_name(self.schema)
 
     def text(self) -> str:
+        """Compact JSON, as registered with a Schema Registry."""
         return json.dumps(self.schema, separators=(",", ":"))
+
+
+def file_schema_id(canonical_form: str) -> int:
+    digest = hashlib.sha256(canonical_form.encode()).digest()
+    return int.from_bytes(digest[:4], "big") & ID_MASK
 
 
 def without_logical_types(schema: Any) -> Any:
@@ -59,79 +75,120 @@ def without_logical_types(schema: Any) -> Any:
     if not isinstance(schema, dict):
         return schema
     plain = {key: without_logical_types(value) for key, value in schema.items() if key != "logicalType"}
-    if "fields" in plain:
-        plain["fields"] = [{**f, "type": without_logical_types(f["type"])} for f in schema["fields"]]
+    if "fields" in schema:
+        plain["fields"] = [{**field, "type": without_logical_types(field["type"])} for field in schema["fields"]]
     return plain
 
 
-def full_name(schema: dict[str, Any]) -> str:
+def full_name(schema: dict[str, Any], namespace: str | None = None) -> str:
     name = schema["name"]
-    namespace = schema.get("namespace")
-    return name if "." in name or not namespace else f"{namespace}.{name}"
+    space = schema.get("namespace", namespace)
+    return name if "." in name or not space else f"{space}.{name}"
 
 
 class SchemaStore:
+    """Every record's kept versions, oldest first, and the shared named types they are built from."""
+
     def __init__(self, root: Path | None = None) -> None:
-        self.root = root or SCHEMA_ROOT
-        self._shared = self._load_shared()
-        self._versions: dict[str, list[SchemaVersion]] = {}
-        for path in sorted(self.root.glob("*/*.avsc")):
-            if path.parent.name != "common":
-                self._versions[_name_of(path)] = self._load_versions(path)
-        self._by_id = {v.schema_id: v for versions in self._versions.values() for v in versions}
+        self.root = Path(root) if root is not None else SCHEMA_ROOT
+        if not self.root.is_dir():
+            raise SchemaFileError(f"no schema folder at {self.root}")
+        self.shared = self._load_shared()
+        self._versions = {_name_of(path): self._load_versions(path) for path in self._record_files()}
+        self._by_id = self._index_by_id()
+        self._by_full_name = {self.current(name).full_name: name for name in self._versions}
 
     def names(self) -> list[str]:
         return sorted(self._versions)
 
     def current(self, name: str) -> SchemaVersion:
-        try:
-            return self._versions[name][-1]
-        except KeyError:
-            raise KeyError(f"no schema {name!r} under {self.root}") from None
+        return self.versions(name)[-1]
 
     def versions(self, name: str) -> list[SchemaVersion]:
         """Oldest first; the last one is the current version."""
-        return list(self._versions[name])
+        try:
+            return list(self._versions[name])
+        except KeyError:
+            raise KeyError(f"no schema {name!r} under {self.root}") from None
 
     def by_id(self, schema_id: int) -> SchemaVersion | None:
         return self._by_id.get(schema_id)
 
+    def name_for(self, record_full_name: str) -> str | None:
+        """The catalog name of the record whose current version has this full name (e.g. distflow.wms.X)."""
+        return self._by_full_name.get(record_full_name)
+
     def all_versions(self) -> list[SchemaVersion]:
-        return [v for versions in self._versions.values() for v in versions]
+        return [version for name in self.names() for version in self._versions[name]]
+
+    def _record_files(self) -> list[Path]:
+        return [path for path in sorted(self.root.glob("*/*.avsc")) if path.parent.name != SHARED_FOLDER]
 
     def _load_shared(self) -> dict[str, dict[str, Any]]:
         shared = {}
-        for path in sorted((self.root / "common").glob("*.avsc")):
-            schema = json.loads(path.read_text())
+        for path in sorted((self.root / SHARED_FOLDER).glob("*.avsc")):
+            schema = _read_json(path)
             shared[full_name(schema)] = schema
         return shared
 
     def _load_versions(self, current_path: Path) -> list[SchemaVersion]:
         name = _name_of(current_path)
-        history = sorted(_history(current_path), key=lambda item: item[0])
-        versions = [SchemaVersion(name, number, json.loads(path.read_text()), path) for number, path in history]
-        current_number = (history[-1][0] + 1) if history else 1
-        current = expand(json.loads(current_path.read_text()), self._shared)
-        return versions + [SchemaVersion(name, current_number, current, current_path)]
+        history = sorted(_history_files(current_path))
+        versions = [SchemaVersion(name, number, _read_json(path), path) for number, path in history]
+        number = history[-1][0] + 1 if history else 1
+        versions.append(SchemaVersion(name, number, expand(_read_json(current_path), self.shared), current_path))
+        for version in versions:
+            _check_parses(version)
+        return versions
+
+    def _index_by_id(self) -> dict[int, SchemaVersion]:
+        by_id: dict[int, SchemaVersion] = {}
+        for version in self.all_versions():
+            known = by_id.get(version.schema_id)
+            if known is not None and known.canonical != version.canonical:
+                raise SchemaFileError(f"{version.path} and {known.path} have different schemas but the same file-mode "
+                                      f"id {version.schema_id}: change a name (a 1 in 2^31 chance) to separate them")
+            by_id[version.schema_id] = version  # same canonical form: the newer version stands for both
+        return by_id
 
 
 def _name_of(path: Path) -> str:
     return f"{path.parent.name}/{path.stem}"
 
 
-def _history(current_path: Path) -> list[tuple[int, Path]]:
-    folder = current_path.parent / "history"
+def _history_files(current_path: Path) -> list[tuple[int, Path]]:
     found = []
-    for path in folder.glob(f"{current_path.stem}.v*.avsc"):
-        match = HISTORY.match(path.name)
+    for path in (current_path.parent / "history").glob(f"{current_path.stem}.v*.avsc"):
+        match = HISTORY_FILE.match(path.name)
         if match and match["record"] == current_path.stem:
             found.append((int(match["version"]), path))
     return found
 
 
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        schema = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise SchemaFileError(f"{path} is not valid JSON: {error}") from None
+    if not isinstance(schema, dict) or "name" not in schema:
+        raise SchemaFileError(f"{path} must hold one named Avro type (a JSON object with a name)")
+    return schema
+
+
+def _check_parses(version: SchemaVersion) -> None:
+    try:
+        fastavro.parse_schema(version.schema, _write_hint=False)
+    except Exception as error:  # noqa: BLE001 - fastavro raises several types; all mean the same here
+        hint = " (a history file must be self-contained: inline every named type)" if "history" in str(
+            version.path) else ""
+        raise SchemaFileError(f"{version.path} is not a valid Avro schema{hint}: {error}") from None
+
+
 def expand(schema: Any, shared: dict[str, dict[str, Any]], defined: set[str] | None = None,
            namespace: str | None = None) -> Any:
-    """Inline shared named types at their first use so the schema stands alone (as a registry needs it)."""
+    """Inline shared named types at their first use, so the schema stands alone (as a registry needs it).
+
+    Later uses of the same type stay references by full name, as Avro requires (a name is defined once)."""
     defined = set() if defined is None else defined
     if isinstance(schema, str):
         return _expand_reference(schema, shared, defined, namespace)
@@ -140,12 +197,12 @@ def expand(schema: Any, shared: dict[str, dict[str, Any]], defined: set[str] | N
     if not isinstance(schema, dict):
         return schema
     kind = schema.get("type")
-    if kind in ("record", "error", "enum", "fixed"):
-        defined.add(full_name({**schema, "namespace": schema.get("namespace", namespace)}))
-    inner_ns = schema.get("namespace", namespace) if kind in ("record", "error") else namespace
     result = dict(schema)
+    if kind in NAMED_KINDS:
+        defined.add(full_name(schema, namespace))
     if kind in ("record", "error"):
-        result["fields"] = [{**field, "type": expand(field["type"], shared, defined, inner_ns)}
+        inner = schema.get("namespace", namespace)
+        result["fields"] = [{**field, "type": expand(field["type"], shared, defined, inner)}
                             for field in schema["fields"]]
     elif kind == "array":
         result["items"] = expand(schema["items"], shared, defined, namespace)
@@ -157,8 +214,12 @@ def expand(schema: Any, shared: dict[str, dict[str, Any]], defined: set[str] | N
 
 
 def _expand_reference(name: str, shared: dict[str, dict[str, Any]], defined: set[str], namespace: str | None) -> Any:
-    if name in PRIMITIVES or name in defined:
+    if name in PRIMITIVES:
         return name
-    if name in shared:
-        return expand(shared[name], shared, defined, None)
-    return name  # a type defined earlier in the same schema, resolved by the parser
+    qualified = name if "." in name or not namespace else f"{namespace}.{name}"
+    for candidate in (qualified, name):
+        if candidate in defined:
+            return candidate
+        if candidate in shared:
+            return expand(shared[candidate], shared, defined, None)
+    return name  # unknown here: fastavro's parse reports it with the file name

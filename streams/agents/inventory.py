@@ -34,6 +34,8 @@ Command = dict[str, object]
 class AvailabilitySink(Protocol):
     def stage(self, decision: inv.AvailabilityChanged, source_offsets: dict[str, int]) -> None: ...
     def flush(self) -> None: ...
+    @property
+    def pending(self) -> int: ...
 
 
 def inventory_table_codec() -> TableCodec[inv.SkuInventory]:
@@ -176,6 +178,11 @@ class InventoryStage:
 
     def after_commit(self) -> None:
         if self.sink is not None:
+            self.sink.flush()
+
+    def on_idle(self) -> None:
+        """No traffic: still retry entries held during a Redis outage."""
+        if self.sink is not None and self.sink.pending:
             self.sink.flush()
 
 

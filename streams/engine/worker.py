@@ -113,6 +113,11 @@ class BatchWorker:
             elapsed = time.perf_counter() - started
             for observer in self._observers:
                 observer(records, elapsed)
+        else:
+            for stage in self.stages:
+                idle = getattr(stage, "on_idle", None)
+                if idle is not None:
+                    idle()
         return len(records)
 
     # -- one batch -----------------------------------------------------------------------------------------------------

@@ -218,7 +218,7 @@ def test_without_autoscaling_the_api_has_fixed_replicas() -> None:
     assert rendered.one("Deployment")["spec"]["replicas"] == 3
 
 
-def test_api_service_reaches_the_api_port_with_readiness_on_readyz(minimal: Rendered) -> None:
+def test_api_service_reaches_the_api_port_and_stays_in_it_while_redis_is_down(minimal: Rendered) -> None:
     api = minimal.one("Deployment")
     service = minimal.one("Service", "api")
     api_container = container(api, "api")
@@ -227,7 +227,8 @@ def test_api_service_reaches_the_api_port_with_readiness_on_readyz(minimal: Rend
     assert {"name": "http", "containerPort": 8080, "protocol": "TCP"} in api_container["ports"]
     assert service["spec"]["ports"][0]["targetPort"] == "http"
     assert service["spec"]["selector"] == api["spec"]["selector"]["matchLabels"]
-    assert api_container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    # readiness on /healthz: a Redis outage must reach storefronts as 503 bodies, not as an empty Service
+    assert api_container["readinessProbe"]["httpGet"]["path"] == "/healthz"
     assert api_container["livenessProbe"]["httpGet"]["path"] == "/healthz"
 
 

@@ -81,6 +81,26 @@ def test_bad_records_are_dead_lettered_with_a_reason_and_the_next_good_record_is
     assert latest["total_available"] == 4
 
 
+def snapshot_total(p: Pipeline, sku: str, expected: int, timeout_s: float = 10.0) -> int:
+    import time
+
+    import redis
+
+    from streams.snapshot.entry import AvailabilityEntry
+    from streams.snapshot.keys import availability_key
+
+    client = redis.Redis.from_url(p.settings.redis_url.get_secret_value())
+    deadline, total = time.time() + timeout_s, None
+    while time.time() < deadline:
+        raw = client.get(availability_key(p.settings.redis_key_prefix, sku))
+        total = AvailabilityEntry.from_json(raw).total_available if raw else None
+        if total == expected:
+            break
+        time.sleep(0.05)
+    assert total is not None, f"{sku} never reached the Redis snapshot"
+    return total
+
+
 def _encode_without_field(flow: Pipeline, missing: str) -> bytes:
     """Bytes framed with the real schema id but written by a producer whose schema lacks a required field."""
     schema = flow.codec.current_schema("wms/inventory_movement")  # type: ignore[attr-defined]
@@ -112,6 +132,7 @@ def test_two_orders_racing_for_the_last_unit_from_different_partitions_one_wins(
     statuses = sorted(r["status"] for r in results)
     assert statuses == ["BACKORDERED", "RESERVED"]
     assert latest["total_available"] == 0
+    assert snapshot_total(flow, sku, expected=0) == 0  # the storefront's read model says 0, never negative
 
 
 def test_receipt_fills_backorders_first_in_first_out_and_release_returns_what_was_taken(flow: Pipeline) -> None:

@@ -58,11 +58,16 @@ DISTFLOW_BATCH_POLL_TIMEOUT_MS: {{ .Values.worker.batchPollTimeoutMs | int64 | q
 DISTFLOW_DEDUPE_WINDOW_MS: {{ .Values.worker.dedupeWindowMs | int64 | quote }}
 DISTFLOW_DEDUPE_WINDOW_MAX_IDS: {{ .Values.worker.dedupeWindowMaxIds | int64 | quote }}
 DISTFLOW_SNAPSHOT_FLUSH_INTERVAL_MS: {{ .Values.worker.snapshotFlushIntervalMs | int64 | quote }}
+DISTFLOW_SNAPSHOT_REDIS_TIMEOUT_MS: {{ .Values.worker.snapshotRedisTimeoutMs | int64 | quote }}
+DISTFLOW_SNAPSHOT_HEARTBEAT_INTERVAL_MS: {{ .Values.worker.snapshotHeartbeatIntervalMs | int64 | quote }}
 DISTFLOW_API_HOST: "0.0.0.0"
 DISTFLOW_API_PORT: {{ .Values.api.port | int64 | quote }}
 DISTFLOW_API_RATE_LIMIT_PER_S: {{ .Values.api.rateLimitPerSecond | quote }}
 DISTFLOW_API_RATE_LIMIT_BURST: {{ .Values.api.rateLimitBurst | int64 | quote }}
 DISTFLOW_API_READ_YOUR_WRITES_WAIT_MS: {{ .Values.api.readYourWritesWaitMs | int64 | quote }}
+DISTFLOW_API_CHANNELS: {{ .Values.api.channels | quote }}
+DISTFLOW_API_BATCH_MAX_SKUS: {{ .Values.api.batchMaxSkus | int64 | quote }}
+DISTFLOW_API_REDIS_TIMEOUT_MS: {{ .Values.api.redisTimeoutMs | int64 | quote }}
 DISTFLOW_SLA_ORDER_ACCEPTANCE_SECONDS: {{ .Values.sla.orderAcceptanceSeconds | int64 | quote }}
 DISTFLOW_SLA_ALLOCATION_SECONDS: {{ .Values.sla.allocationSeconds | int64 | quote }}
 DISTFLOW_SLA_SHIPMENT_CONFIRMATION_SECONDS: {{ .Values.sla.shipmentConfirmationSeconds | int64 | quote }}

@@ -1,0 +1,68 @@
+"""Composition root of the API process: build_api wires routes, auth, rate limit, metrics and logs; run_api serves.
+
+Nothing connects at import: run_api builds the Redis client inside the server's event loop and closes it on exit.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry
+
+from streams.api import middleware
+from streams.api.auth import ApiKeyAuthenticator
+from streams.api.metrics import ApiMetrics
+from streams.api.openapi import build_document
+from streams.api.queries import parse_channels
+from streams.api.rate_limit import TokenBucketLimiter
+from streams.api.routes import CONTEXT, OPENAPI_DOCUMENT, ROUTES, ServingContext
+from streams.settings import Settings
+from streams.snapshot.reader import AvailabilityReader
+from streams.snapshot.writer import wall_clock_ms
+
+log = logging.getLogger("distflow.api")
+MAX_BODY_BYTES = 256 * 1024
+
+
+def build_api(settings: Settings, reader: AvailabilityReader, *, registry: CollectorRegistry | None = None,
+              clock_ms: Callable[[], int] = wall_clock_ms,
+              limiter: TokenBucketLimiter | None = None) -> web.Application:
+    registry = registry if registry is not None else CollectorRegistry()
+    authenticator = ApiKeyAuthenticator(settings.api_keys)
+    if authenticator.client_count == 0:
+        log.warning("no API keys configured (DISTFLOW_API_KEYS): every /v1 request will be answered 401")
+    limiter = limiter or TokenBucketLimiter(settings.api_rate_limit_per_s, settings.api_rate_limit_burst)
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[
+        middleware.observe_requests(ApiMetrics.create(registry)),
+        middleware.answer_errors,
+        middleware.authorize(authenticator, limiter, {route.name: route.scope for route in ROUTES}),
+    ])
+    app[CONTEXT] = ServingContext(reader, parse_channels(settings.api_channels),
+                                  settings.api_read_your_writes_wait_ms, settings.api_batch_max_skus, clock_ms,
+                                  registry)
+    app[OPENAPI_DOCUMENT] = build_document(ROUTES, batch_max_skus=settings.api_batch_max_skus)
+    for route in ROUTES:
+        app.router.add_route(route.method, route.router_path, route.handler, name=route.name)
+    return app
+
+
+async def _serving_app(settings: Settings) -> web.Application:
+    from streams.snapshot.connection import snapshot_reader_client
+    from streams.snapshot.reader import RedisAvailabilityReader
+
+    client = snapshot_reader_client(settings)
+    app = build_api(settings, RedisAvailabilityReader(client, settings.redis_key_prefix))
+
+    async def close_redis(_: web.Application) -> None:
+        await client.aclose()
+
+    app.on_cleanup.append(close_redis)
+    return app
+
+
+def run_api(settings: Settings) -> None:
+    """Serve on settings.api_host:api_port until SIGTERM/SIGINT (the `distflow api` command)."""
+    log.info("API listening on %s:%d", settings.api_host, settings.api_port)
+    web.run_app(_serving_app(settings), host=settings.api_host, port=settings.api_port, access_log=None,
+                print=None)

@@ -1,0 +1,47 @@
+"""The answers' shapes: availability with its staleness made explicit, and one error body for every failure.
+
+staleness_ms = now − as_of_ms (floored at 0): how old the newest fact behind the figure is. It never under-reports:
+an answer written a moment ago from a fact ten minutes old is ten minutes stale. A quiet SKU (no fact for hours)
+is honestly reported as hours old; written_at says when the pipeline last confirmed it.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from aiohttp import web
+
+from streams.api.queries import LocationScope
+from streams.snapshot.entry import AvailabilityEntry
+
+
+def dumps(body: object) -> str:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+
+def json_response(status: int, body: object, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(status=status, text=dumps(body), content_type="application/json", headers=headers)
+
+
+def error_response(status: int, code: str, detail: str, headers: dict[str, str] | None = None,
+                   **extra: Any) -> web.Response:
+    return json_response(status, {"error": code, "detail": detail, **extra}, headers)
+
+
+def rfc3339(epoch_ms: int) -> str:
+    moment = datetime.fromtimestamp(epoch_ms / 1000, tz=timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
+
+
+def availability_answer(entry: AvailabilityEntry, scope: LocationScope, now_ms: int) -> dict[str, Any]:
+    if scope.locations is None:
+        locations, available = dict(sorted(entry.locations.items())), entry.total_available
+    else:
+        locations = {location: entry.locations.get(location, 0) for location in sorted(scope.locations)}
+        available = sum(locations.values())
+    return {
+        "sku": entry.sku, "available": available, "locations": locations, "version": entry.version,
+        "as_of": rfc3339(entry.as_of_ms), "as_of_ms": entry.as_of_ms, "written_at": rfc3339(entry.written_at_ms),
+        "staleness_ms": max(0, now_ms - entry.as_of_ms),
+    }

@@ -1,0 +1,77 @@
+"""One SKU's availability as the storefront sees it, and its compact JSON form in Redis."""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from streams.snapshot.keys import is_valid_sku
+
+
+class InvalidEntry(ValueError):
+    """An entry that must not be written: negative stock, a bad SKU, a non-integer figure."""
+
+
+class UnreadableEntry(ValueError):
+    """Bytes in Redis that are not an entry this code wrote."""
+
+
+@dataclass(frozen=True, slots=True)
+class AvailabilityEntry:
+    """Available-to-promise of one SKU, per location and in total.
+
+    version is monotonic per SKU and assigned by the SKU's owner; as_of_ms is the event time of the newest fact
+    reflected; written_at_ms is stamped by the writer when it flushes (0 until then); source_offsets maps
+    "topic:partition" to the input offset the figures reflect.
+    """
+
+    sku: str
+    version: int
+    as_of_ms: int
+    total_available: int
+    locations: Mapping[str, int]
+    source_offsets: Mapping[str, int] = field(default_factory=dict)
+    written_at_ms: int = 0
+
+    def __post_init__(self) -> None:
+        if not is_valid_sku(self.sku):
+            raise InvalidEntry(f"SKU {self.sku!r} is not a valid snapshot SKU")
+        for name in ("version", "as_of_ms", "total_available", "written_at_ms"):
+            _require_count(name, getattr(self, name))
+        object.__setattr__(self, "locations", _counts("locations", self.locations))
+        object.__setattr__(self, "source_offsets", _counts("source_offsets", self.source_offsets))
+
+    def to_json(self) -> str:
+        """The compact JSON string stored under the SKU's key."""
+        return json.dumps({
+            "sku": self.sku, "version": self.version, "as_of_ms": self.as_of_ms, "written_at_ms": self.written_at_ms,
+            "total_available": self.total_available, "locations": self.locations,
+            "source_offsets": self.source_offsets,
+        }, separators=(",", ":"), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> "AvailabilityEntry":
+        """Unknown fields are ignored (a newer writer may add some); missing or invalid ones: UnreadableEntry."""
+        try:
+            data: Any = json.loads(raw)
+            return cls(sku=data["sku"], version=data["version"], as_of_ms=data["as_of_ms"],
+                       written_at_ms=data["written_at_ms"], total_available=data["total_available"],
+                       locations=data["locations"], source_offsets=data["source_offsets"])
+        except (ValueError, TypeError, KeyError) as error:
+            raise UnreadableEntry(f"not a snapshot entry ({type(error).__name__}: {error})") from error
+
+
+def _require_count(name: str, value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InvalidEntry(f"{name} must be an integer ≥ 0, got {value!r}")
+
+
+def _counts(name: str, values: Mapping[str, int]) -> dict[str, int]:
+    if not isinstance(values, Mapping):
+        raise InvalidEntry(f"{name} must be a mapping, got {type(values).__name__}")
+    for key, value in values.items():
+        if not isinstance(key, str) or not key:
+            raise InvalidEntry(f"{name} keys must be non-empty strings, got {key!r}")
+        _require_count(f"{name}[{key}]", value)
+    return dict(values)

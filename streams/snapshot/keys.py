@@ -1,0 +1,47 @@
+"""The Redis key layout of the availability snapshot, shared by the writer and the reader so they cannot disagree.
+
+A SKU becomes part of a Redis key only through `SnapshotKeys.availability`, which refuses anything outside a
+strict pattern: path traversal, whitespace, CR/LF and other protocol tricks never reach Redis.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SKU_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}")
+"""What a SKU may look like (matched against the whole string): 1–64 ASCII letters, digits and ._:/- ."""
+
+
+class InvalidSku(ValueError):
+    """A SKU outside SKU_PATTERN, or with an empty, '.' or '..' path segment."""
+
+
+def is_valid_sku(sku: object) -> bool:
+    if not isinstance(sku, str) or SKU_PATTERN.fullmatch(sku) is None:
+        return False
+    return all(segment not in ("", ".", "..") for segment in sku.split("/"))
+
+
+def checked_sku(sku: object) -> str:
+    if not is_valid_sku(sku):
+        raise InvalidSku(f"SKU {sku!r} does not match {SKU_PATTERN.pattern} (no empty, '.' or '..' segments)")
+    return sku  # type: ignore[return-value]
+
+
+def availability_key(prefix: str, sku: str) -> str:
+    return SnapshotKeys(prefix).availability(sku)
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotKeys:
+    """Every key of one snapshot, under settings.redis_key_prefix."""
+
+    prefix: str
+
+    def availability(self, sku: str) -> str:
+        return f"{self.prefix}availability:{checked_sku(sku)}"
+
+    @property
+    def writer_heartbeat(self) -> str:
+        """Wall-clock ms of the last flush any writer completed (also refreshed while idle)."""
+        return f"{self.prefix}snapshot:writer-heartbeat"

@@ -1,0 +1,114 @@
+"""The API's side of the snapshot: the reader port, its Redis adapter, and read-your-writes polling."""
+from __future__ import annotations
+
+import asyncio
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from streams.snapshot.entry import AvailabilityEntry, UnreadableEntry
+from streams.snapshot.keys import SnapshotKeys
+
+POLL_FIRST_S = 0.005
+POLL_MAX_S = 0.025
+
+
+class SnapshotUnavailable(RuntimeError):
+    """Redis cannot be reached, so no availability can be given.
+
+    Operator action: check Redis (DISTFLOW_REDIS_URL, network, auth, memory); the API recovers by itself when
+    Redis answers again, and the workers re-send every entry they could not write.
+    """
+
+
+class SnapshotEntryUnreadable(RuntimeError):
+    """A SKU's value in Redis is not an entry this code wrote.
+
+    Operator action: inspect the key; the next write of that SKU by a worker replaces it.
+    """
+
+    def __init__(self, sku: str, reason: str) -> None:
+        super().__init__(f"snapshot entry of SKU {sku!r} is unreadable: {reason}")
+        self.sku = sku
+
+
+class AvailabilityReader(ABC):
+    """Read access to the availability snapshot. Every implementation passes tests/unit/snapshot/reader_contract."""
+
+    @abstractmethod
+    async def get_many(self, skus: Sequence[str]) -> dict[str, AvailabilityEntry | None]:
+        """Every requested SKU (once each, in request order) → its entry, or None if the snapshot has none."""
+
+    @abstractmethod
+    async def writer_heartbeat_ms(self) -> int | None:
+        """Wall-clock ms of the last flush a writer completed, None if no writer ever flushed."""
+
+    @abstractmethod
+    async def check_reachable(self) -> None:
+        """Return when the snapshot store answers; raise SnapshotUnavailable otherwise."""
+
+    async def get(self, sku: str) -> AvailabilityEntry | None:
+        return (await self.get_many([sku]))[sku]
+
+    async def wait_for_version(self, sku: str, min_version: int, timeout_ms: int) -> AvailabilityEntry | None:
+        """The SKU's entry once its version is ≥ min_version, or — after timeout_ms — whatever is visible then."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        pause = POLL_FIRST_S
+        while True:
+            entry = await self.get(sku)
+            remaining = deadline - time.monotonic()
+            if (entry is not None and entry.version >= min_version) or remaining <= 0:
+                return entry
+            await asyncio.sleep(min(pause, remaining))
+            pause = min(pause * 2, POLL_MAX_S)
+
+
+class RedisAvailabilityReader(AvailabilityReader):
+    """One MGET per batch. Give the client short timeouts and few retries (streams.snapshot.connection)."""
+
+    def __init__(self, client: aioredis.Redis, key_prefix: str) -> None:
+        self._client = client
+        self._keys = SnapshotKeys(key_prefix)
+
+    async def get_many(self, skus: Sequence[str]) -> dict[str, AvailabilityEntry | None]:
+        unique_skus = list(dict.fromkeys(skus))
+        if not unique_skus:
+            return {}
+        keys = [self._keys.availability(sku) for sku in unique_skus]
+        try:
+            values = await self._client.mget(keys)
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            raise SnapshotUnavailable(f"Redis unreachable reading the snapshot: {type(error).__name__}") from error
+        return {sku: _decoded(sku, raw) for sku, raw in zip(unique_skus, values)}
+
+    async def writer_heartbeat_ms(self) -> int | None:
+        try:
+            raw = await self._client.get(self._keys.writer_heartbeat)
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            raise SnapshotUnavailable(f"Redis unreachable reading the heartbeat: {type(error).__name__}") from error
+        try:
+            return int(raw) if raw is not None else None
+        except ValueError:
+            return None
+
+    async def check_reachable(self) -> None:
+        try:
+            await self._client.ping()
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            raise SnapshotUnavailable(f"Redis does not answer PING: {type(error).__name__}") from error
+
+
+def _decoded(sku: str, raw: bytes | str | None) -> AvailabilityEntry | None:
+    if raw is None:
+        return None
+    try:
+        entry = AvailabilityEntry.from_json(raw)
+    except UnreadableEntry as error:
+        raise SnapshotEntryUnreadable(sku, str(error)) from error
+    if entry.sku != sku:
+        raise SnapshotEntryUnreadable(sku, f"it holds SKU {entry.sku!r}")
+    return entry
