@@ -33,7 +33,7 @@ class Worker:
     def readiness(self) -> tuple[bool, dict[str, object]]:
         status = self.engine.status
         return status.ready, {"assigned_partitions": len(status.assigned), "batches": status.batches,
-                              "records_in": status.records_in}
+                              "records_in": status.records_in, "restored_records": status.restored_records}
 
 
 def inventory_policy(settings: Settings) -> InventoryPolicy:

@@ -69,8 +69,9 @@ defaults, type promotions, enum symbols, union branches), then generated records
 read with the new one. It exits 1 with a sentence per problem. CI runs it through `tests/contract/`.
 
 What is compatible: a new field **with a default** (`["null", ...]` with default `null` when in doubt); removing a
-field; a new enum symbol or union branch (readers on the old version will fail on it: deploy consumers first);
-int → long → float → double; string ↔ bytes; docs. What is not: a new field without a default; a changed type;
+field (consumers still on the old version need it to have had a default); a new enum symbol or union branch
+(consumers still on the old version fail on it: deploy consumers first); int → long → float → double;
+string ↔ bytes; docs. What is not: a new field without a default; a changed type;
 a removed enum symbol (unless the enum has a default); a renamed record or field (without aliases).
 
 To change a record:
