@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from topics import catalog
@@ -40,6 +40,7 @@ class Simulation:
     seed: int = 7
     sku_count: int = 500
     start_ms: int = 1_795_700_000_000
+    wall_clock_ms: Callable[[], int] | None = None
     rng: random.Random = field(init=False)
     clock_ms: int = field(init=False)
     orders: list[OpenOrder] = field(default_factory=list)
@@ -61,7 +62,10 @@ class Simulation:
 
     def envelope(self, event_type: str, source: str, correlation_id: str | None = None,
                  causation_id: str | None = None) -> dict[str, object]:
-        self.clock_ms += self.rng.randrange(1, 40)
+        if self.wall_clock_ms is not None:  # live demo: event times are now, so staleness figures mean something
+            self.clock_ms = max(self.clock_ms + 1, self.wall_clock_ms())
+        else:  # reproducible runs: a seeded clock
+            self.clock_ms += self.rng.randrange(1, 40)
         return {"event_id": str(uuid.UUID(int=self.rng.getrandbits(128))), "event_type": event_type,
                 "source": source, "correlation_id": correlation_id or self.next_id("corr"),
                 "causation_id": causation_id, "occurred_at": self.clock_ms, "produced_at": self.clock_ms + 3}

@@ -19,7 +19,8 @@ def run_simulation(settings: Settings, rate: float, seed: int, sku_count: int, l
 
     codec, names = build_codec(settings), DeployedCatalog(settings)
     producer = Producer({**settings.kafka_client_config(), "linger.ms": 5, "enable.idempotence": True})
-    simulation = Simulation(seed=seed, sku_count=sku_count)
+    simulation = Simulation(seed=seed, sku_count=sku_count, start_ms=int(time.time() * 1000),
+                            wall_clock_ms=lambda: int(time.time() * 1000))
     stopping = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stopping.update(now=True))
     signal.signal(signal.SIGINT, lambda *_: stopping.update(now=True))

@@ -6,7 +6,7 @@ import json
 import sys
 import time
 
-from confluent_kafka import Consumer, KafkaError, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, TopicPartition
 
 from streams.settings import Settings
 from streams.topic_names import DeployedCatalog
@@ -31,7 +31,7 @@ def tail_topic(settings: Settings, catalog_name: str, from_beginning: bool, limi
     consumer = Consumer({**settings.kafka_client_config(), "group.id": f"{settings.app_id}-tail",
                          "enable.auto.commit": False})
     partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-    start = TopicPartition.OFFSET_BEGINNING if from_beginning else TopicPartition.OFFSET_END  # type: ignore[attr-defined]
+    start = OFFSET_BEGINNING if from_beginning else OFFSET_END
     consumer.assign([TopicPartition(topic, p, start) for p in partitions])
     printed, last_seen = 0, time.monotonic()
     try:

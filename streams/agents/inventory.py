@@ -147,7 +147,7 @@ class InventoryStage:
             return
         exception = outputs.exception_for(decision, correlation, now_ms)
         if exception is not None:
-            log.warning("exception raised: %s", exception["reason"],
+            log.info("exception raised: %s", exception["reason"],
                         extra={"exception_type": exception["exception_type"], "sku": decision.sku})
             self.metrics.exceptions_raised.labels(exception["exception_type"], exception["owner_team"]).inc()
             self._emit(catalog.EXCEPTIONS, str(exception["exception_id"]), exception, correlation, out)

@@ -86,25 +86,16 @@ def test_killed_worker_restores_from_the_changelog_and_loses_or_doubles_nothing(
         for record in sent:
             p.produce(catalog.INVENTORY_MOVEMENTS, str(record["sku"]), record)
         p.flush()
-        kills, worker, restored = 0, start(), []
-        rng = random.Random(5)
-        changelog = p.names[catalog.INVENTORY_CHANGELOG]
-        while kills < 3:  # kill at random points while it works through the stream
-            restored.append(wait_for_progress(port, rng.randrange(500, 6000) // (kills + 1))["restored_records"])
-            if kills == 1:  # before losing the volume, make sure there is state to lose
-                wait_until(lambda: len(read_topic(settings.kafka_bootstrap_servers, changelog)) > 0)
-            worker.send_signal(signal.SIGKILL)
-            worker.wait(10)
-            kills += 1
-            if kills == 2:  # once, lose the volume too: restore from the changelog alone
-                import shutil
-                shutil.rmtree(tmp_path / "volume", ignore_errors=True)
-            worker = start()
+        workers = [start()]
         try:
+            restored = kill_repeatedly(workers, start, port, p.names[catalog.INVENTORY_CHANGELOG],
+                                       settings.kafka_bootstrap_servers, tmp_path / "volume")
             final = wait_for_final_positions(p, expected, timeout_s=120)
         finally:
-            worker.send_signal(signal.SIGTERM)
-            worker.wait(20)
+            for worker in workers:  # never leave a worker behind, whatever failed
+                if worker.poll() is None:
+                    worker.send_signal(signal.SIGTERM)
+                    worker.wait(20)
 
     assert restored[0] == 0 and restored[2] > 0  # the worker after the lost volume rebuilt from the changelog
     assert final == {key: max(0, qty) for key, qty in expected.items()}
@@ -114,6 +105,24 @@ def test_killed_worker_restores_from_the_changelog_and_loses_or_doubles_nothing(
         entry = json.loads(snapshot.get(keys.availability(sku)))  # type: ignore[arg-type]
         for location in LOCATIONS:
             assert entry["locations"].get(location, 0) == final.get((sku, location), 0), sku
+
+
+def kill_repeatedly(workers: list, start, port: int, changelog: str, bootstrap: str,  # type: ignore[no-untyped-def]
+                    volume: Path) -> list[int]:
+    """SIGKILL the worker three times at random points; the second time its volume is lost as well."""
+    import shutil
+
+    rng, restored = random.Random(5), []
+    for kill in range(3):
+        restored.append(wait_for_progress(port, rng.randrange(500, 6000) // (kill + 1))["restored_records"])
+        if kill == 1:  # before losing the volume, make sure there is state to lose
+            wait_until(lambda: len(read_topic(bootstrap, changelog)) > 0)
+        workers[-1].send_signal(signal.SIGKILL)
+        workers[-1].wait(10)
+        if kill == 1:
+            shutil.rmtree(volume, ignore_errors=True)
+        workers.append(start())
+    return restored
 
 
 def wait_until(condition, timeout_s: float = 60) -> None:  # type: ignore[no-untyped-def]
