@@ -133,6 +133,31 @@ def test_two_orders_racing_for_the_last_unit_from_different_partitions_one_wins(
     assert statuses == ["BACKORDERED", "RESERVED"]
     assert latest["total_available"] == 0
     assert snapshot_total(flow, sku, expected=0) == 0  # the storefront's read model says 0, never negative
+    assert api_available(flow, sku) == 0
+
+
+def api_available(p: Pipeline, sku: str) -> int:
+    """What a storefront gets from the HTTP API (served over the same Redis)."""
+    import asyncio
+
+    from aiohttp.test_utils import TestClient, TestServer
+    from pydantic import SecretStr
+
+    from streams.api.app import build_api
+    from streams.snapshot.connection import snapshot_reader_client
+    from streams.snapshot.reader import RedisAvailabilityReader
+
+    settings = p.settings.model_copy(update={"api_keys": SecretStr("storefront-key-0001=availability:read")})
+
+    async def ask() -> int:
+        reader = RedisAvailabilityReader(snapshot_reader_client(settings), settings.redis_key_prefix)
+        async with TestClient(TestServer(build_api(settings, reader))) as client:
+            response = await client.get(f"/v1/availability/{sku}",
+                                        headers={"Authorization": "Bearer storefront-key-0001"})
+            assert response.status == 200
+            return int((await response.json())["available"])
+
+    return asyncio.run(ask())
 
 
 def test_receipt_fills_backorders_first_in_first_out_and_release_returns_what_was_taken(flow: Pipeline) -> None:
@@ -158,7 +183,13 @@ def test_receipt_fills_backorders_first_in_first_out_and_release_returns_what_wa
     released = flow.read(catalog.RESERVATION_RESULTS,
                          until=lambda found: any(r["status"] == "RELEASED" for r in found))
     release = next(r for r in released if r["status"] == "RELEASED")
+    held_by_order_2 = sum(x["quantity"] for r in results if r["order_id"] == "ORD-2" for x in r["reserved"])
     assert release["order_id"] == "ORD-2"
+    assert sum(x["quantity"] for x in release["released"]) == held_by_order_2 == 2  # exactly what it took
+    # what ORD-2 gave back goes to the next in line (ORD-3), first in first out
+    refill = flow.read(catalog.RESERVATION_RESULTS,
+                       until=lambda found: any(r["status"] == "FILLED" and r["order_id"] == "ORD-3" for r in found))
+    assert any(r["status"] == "FILLED" and r["order_id"] == "ORD-3" for r in refill)
 
 
 def test_an_erp_snapshot_disagreeing_with_wms_movements_raises_a_drift_exception(flow: Pipeline) -> None:
