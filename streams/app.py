@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from dataclasses import dataclass
 from typing import Sequence
@@ -48,7 +49,8 @@ def worker_config(settings: Settings) -> WorkerConfig:
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         max_poll_interval_ms=settings.kafka_max_poll_interval_ms,
-        idempotent_producer=settings.kafka_idempotent_producer)
+        idempotent_producer=settings.kafka_idempotent_producer,
+        transactional_id=f"{settings.app_id}-{socket.gethostname()}" if settings.exactly_once else None)
 
 
 def build_worker(settings: Settings, registry: CollectorRegistry | None = None,

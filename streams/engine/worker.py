@@ -36,6 +36,7 @@ class WorkerConfig:
     heartbeat_interval_ms: int = 3_000
     max_poll_interval_ms: int = 300_000
     idempotent_producer: bool = True
+    transactional_id: str | None = None  # set: exactly-once (Kafka transactions); unset: at-least-once
     consumer_overrides: dict[str, object] = field(default_factory=dict)
     producer_overrides: dict[str, object] = field(default_factory=dict)
 
@@ -78,13 +79,22 @@ class BatchWorker:
 
     def _producer_config(self) -> dict[str, object]:
         cfg = self.config
-        return {**cfg.client_config, "linger.ms": 2, "acks": "all", "enable.idempotence": cfg.idempotent_producer,
-                "partitioner": "murmur2_random", "batch.num.messages": 10_000,
-                "queue.buffering.max.messages": 1_000_000, **cfg.producer_overrides}
+        config = {**cfg.client_config, "linger.ms": 2, "acks": "all", "enable.idempotence": cfg.idempotent_producer,
+                  "partitioner": "murmur2_random", "batch.num.messages": 10_000,
+                  "queue.buffering.max.messages": 1_000_000, **cfg.producer_overrides}
+        if cfg.transactional_id:
+            config.update({"transactional.id": cfg.transactional_id, "enable.idempotence": True})
+        return config
+
+    @property
+    def exactly_once(self) -> bool:
+        return self.config.transactional_id is not None
 
     # -- lifecycle -------------------------------------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
         topics = sorted(self._stage_by_topic)
+        if self.exactly_once:
+            self._producer.init_transactions(30)
         self._consumer.subscribe(topics, on_assign=self._on_assign, on_revoke=self._on_revoke,
                                  on_lost=self._on_revoke)
         log.info("worker subscribed", extra={"topics": topics, "group": self.config.group_id})
@@ -108,8 +118,14 @@ class BatchWorker:
         records = [_to_record(m) for m in messages if _usable(m)]
         if records:
             started = time.perf_counter()
-            self._process(records)
-            self._commit(records)
+            if self.exactly_once:
+                self._producer.begin_transaction()
+            try:
+                self._process(records)
+                self._commit(records)
+            except BaseException:
+                self._abandon_batch()
+                raise
             elapsed = time.perf_counter() - started
             for observer in self._observers:
                 observer(records, elapsed)
@@ -135,16 +151,35 @@ class BatchWorker:
             for partition, items in table.encode_batch().items():
                 for key, value in items:
                     self._emitter.emit_changelog(table.changelog_topic, partition, key, value)
-        self._emitter.flush(self.config.flush_timeout_s)
+        if self.exactly_once:  # outputs, changelog and offsets commit together, or not at all
+            self._producer.send_offsets_to_transaction(_next_offsets(records),
+                                                       self._consumer.consumer_group_metadata(), 30)
+            self._producer.commit_transaction(self.config.flush_timeout_s)
+            self._emitter.flush(self.config.flush_timeout_s)
+        else:
+            self._emitter.flush(self.config.flush_timeout_s)
         for table in self._tables:
             table.persist(self._emitter.acknowledged.get(table.changelog_topic, {}))
-        self._consumer.commit(offsets=_next_offsets(records), asynchronous=False)
+        if not self.exactly_once:
+            self._consumer.commit(offsets=_next_offsets(records), asynchronous=False)
         self._emitter.reset()
         self.status.batches += 1
         self.status.records_in += len(records)
         self.status.last_batch_at = time.time()
         for stage in self.stages:
             stage.after_commit()
+
+    def _abandon_batch(self) -> None:
+        """A failed batch leaves no trace: buffered state is dropped, an open transaction is aborted. The process
+        then stops (the caller re-raises) and a restart redelivers the batch from the committed offsets."""
+        for table in self._tables:
+            table.discard_batch()
+        if self.exactly_once:
+            try:
+                self._producer.abort_transaction(10)
+            except Exception:  # noqa: BLE001 - already failed; the re-raised error is the one that matters
+                log.exception("aborting the transaction failed")
+        self._emitter.reset()
 
     # -- rebalance -----------------------------------------------------------------------------------------------------
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:

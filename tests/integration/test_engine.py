@@ -138,3 +138,21 @@ def test_redelivered_batch_changes_nothing(broker: Broker, tmp_path: Path) -> No
     topology.run_until(worker, 1000)
 
     assert totals_from_store(stage, tmp_path / "a") == expected_totals(sent)
+
+
+def test_exactly_once_mode_commits_outputs_changelog_and_offsets_in_one_transaction(broker: Broker,
+                                                                                    tmp_path: Path) -> None:
+    topology = Topology(broker, tmp_path)
+    sent = events(1500, skus=30)
+    produce_events(topology.bootstrap, topology.source, sent)
+    stage = TotalsStage(topology.source, topology.changelog, topology.output, tmp_path / "eos")
+    config = WorkerConfig(topology.group, {"bootstrap.servers": topology.bootstrap}, batch_max_records=300,
+                          session_timeout_ms=6000, heartbeat_interval_ms=500, transactional_id=unique("tx"))
+    worker = BatchWorker(config, [stage])
+
+    topology.run_until(worker, 1500)
+
+    assert worker.exactly_once
+    assert totals_from_store(stage, tmp_path / "eos") == expected_totals(sent)
+    outputs = read_all(topology.bootstrap, topology.output)
+    assert len(outputs) == 1500  # one output per event, none doubled
