@@ -33,6 +33,7 @@ class Worker:
 
     def readiness(self) -> tuple[bool, dict[str, object]]:
         status = self.engine.status
+        self.metrics.worker_ready.set(1 if status.ready else 0)
         return status.ready, {"assigned_partitions": len(status.assigned), "batches": status.batches,
                               "records_in": status.records_in, "restored_records": status.restored_records}
 
@@ -71,7 +72,9 @@ def build_worker(settings: Settings, registry: CollectorRegistry | None = None,
 
 
 def _batch_observer(metrics: WorkerMetrics):  # type: ignore[no-untyped-def]
-    def observe(records: Sequence[InputRecord], seconds: float) -> None:
+    def observe(records: Sequence[InputRecord], seconds: float, sent: dict[str, int]) -> None:
         metrics.batch_records.observe(len(records))
         metrics.batch_seconds.observe(seconds)
+        for topic, count in sent.items():
+            metrics.events_out.labels(topic).inc(count)
     return observe

@@ -115,11 +115,18 @@ class InventoryStage:
                     continue
             run.append((fact, command))
         current = self._apply_run(current, run, out)
+        self._observe_lag(items[-1][1], now_ms)
         if current is not before:
             self.table.put(partition, sku_key, current)
             if publication_changed(before, current, self.policy):
                 self._publish_availability(availability_changed(current, self.policy, _last_id(items)), offsets,
                                            _correlation(items[-1][1]), now_ms, out)
+
+    def _observe_lag(self, command: Command, now_ms: int) -> None:
+        """Source event time → applied, by source system (sampled: the newest command per SKU per batch)."""
+        envelope: dict[str, object] = command["envelope"]  # type: ignore[assignment]
+        lag_s = max(0.0, (now_ms - int(envelope["occurred_at"])) / 1000)  # type: ignore[call-overload]
+        self.metrics.sync_lag_applied.labels(str(envelope.get("source", "unknown"))).observe(lag_s)
 
     def _apply_run(self, state: inv.SkuInventory, run: list[tuple[inv.InventoryFact, Command]],
                    out: Emitter) -> inv.SkuInventory:

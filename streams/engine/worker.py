@@ -51,7 +51,7 @@ class WorkerStatus:
     last_batch_at: float = 0.0
 
 
-BatchObserver = Callable[[Sequence[InputRecord], float], None]
+BatchObserver = Callable[[Sequence[InputRecord], float, dict[str, int]], None]  # records, seconds, sent by topic
 
 
 class BatchWorker:
@@ -66,6 +66,7 @@ class BatchWorker:
         self._consumer = Consumer(self._consumer_config())
         self._producer = Producer(self._producer_config())
         self._emitter = Emitter(self._producer)
+        self._last_sent: dict[str, int] = {}
 
     # -- configuration ------------------------------------------------------------------------------------------------
     def _consumer_config(self) -> dict[str, object]:
@@ -128,7 +129,7 @@ class BatchWorker:
                 raise
             elapsed = time.perf_counter() - started
             for observer in self._observers:
-                observer(records, elapsed)
+                observer(records, elapsed, self._last_sent)
         else:
             for stage in self.stages:
                 idle = getattr(stage, "on_idle", None)
@@ -162,6 +163,7 @@ class BatchWorker:
             table.persist(self._emitter.acknowledged.get(table.changelog_topic, {}))
         if not self.exactly_once:
             self._consumer.commit(offsets=_next_offsets(records), asynchronous=False)
+        self._last_sent = dict(self._emitter.sent_by_topic)
         self._emitter.reset()
         self.status.batches += 1
         self.status.records_in += len(records)
