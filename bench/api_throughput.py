@@ -1,0 +1,294 @@
+"""Storefront API throughput and latency: over Redis, against the same API over an in-memory dict (the baseline).
+
+    python -m bench.api_throughput   (BENCH_API_RATE, BENCH_API_SECONDS, BENCH_API_SAT_SECONDS,
+                                      BENCH_API_CONCURRENCY, BENCH_API_ENTRIES, BENCH_API_BATCH_SKUS)
+
+A fresh redis-server holds N entries (default 50,000) written with the real SnapshotWriter. The API runs in its own
+process (bench/api_server.py) on a free loopback port, once over RedisAvailabilityReader (exactly `distflow api`),
+once over DictAvailabilityReader holding the same entries. Auth and the rate limiter stay in the path (one API
+key; the limit is set out of reach); logs are configured as the CLI does (BENCH_LOG_LEVEL, default INFO: one JSON
+access-log line per request, as in production).
+
+This process is the load generator (asyncio + aiohttp client, keep-alive connections). For each reader and each
+request kind — GET /v1/availability/{sku} and POST /v1/availability/query with BENCH_API_BATCH_SKUS random SKUs:
+
+* paced:     open loop at the target rate (default 2,000 req/s) for BENCH_API_SECONDS after a 1 s warm-up; each
+             request's latency counts from its scheduled start (a client that falls behind shows up as latency,
+             not as a silently lower rate); achieved rps, p50/p99; the API process's CPU per request. When
+             BENCH_API_MAX_IN_FLIGHT (256) requests are outstanding, due requests are shed and counted (the API
+             cannot keep the rate; the run stays bounded);
+* saturated: closed loop, BENCH_API_CONCURRENCY requests in flight, for BENCH_API_SAT_SECONDS: the most rps.
+
+Ratio = Redis ÷ dict, on the saturated rps (and CPU per request).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import (ROOT, availability_entries, cpu_seconds, env_float, env_int, heading, latency_summary,
+                          now_ms, sku_name, stack, unique)
+
+API_KEY = "bench-storefront-key-0001"
+TARGET_SHARE_OF_DICT = 0.70
+TARGET_P99_MS = {"single": 5.0, "batch": 15.0}
+
+
+def write_entries(redis_url: str, prefix: str, n: int, now: int) -> float:
+    from streams.snapshot.connection import snapshot_writer_client
+    from streams.snapshot.writer import FlushOutcome, SnapshotWriter
+
+    client = snapshot_writer_client(build_api_settings(redis_url, prefix, 0))
+    writer = SnapshotWriter(client, prefix)
+    started = time.perf_counter()
+    entries = availability_entries(n, now)
+    for start in range(0, n, 5_000):
+        for entry in entries[start:start + 5_000]:
+            writer.stage(entry)
+        result = writer.flush(now)
+        if result.outcome is not FlushOutcome.FLUSHED or result.pending:
+            raise RuntimeError(f"snapshot write failed: {result}")
+    client.close()
+    return time.perf_counter() - started
+
+
+def api_settings_values(redis_url: str, prefix: str, port: int) -> dict[str, Any]:
+    import os
+
+    return {"redis_url": redis_url, "redis_key_prefix": prefix, "api_host": "127.0.0.1", "api_port": port,
+            "api_keys": f"{API_KEY}=availability:read", "api_rate_limit_per_s": 1e9, "api_rate_limit_burst": 10**9,
+            "log_level": os.environ.get("BENCH_LOG_LEVEL", "INFO"), "log_format": "json"}
+
+
+def build_api_settings(redis_url: str, prefix: str, port: int):  # type: ignore[no-untyped-def]
+    from streams.settings import Settings
+
+    return Settings(**api_settings_values(redis_url, prefix, port))
+
+
+class ApiProcess:
+    def __init__(self, reader: str, values: dict[str, Any], entries: int, now: int, log_path: Path) -> None:
+        from streams import devstack
+
+        config = {"reader": reader, "settings": values, "entries": entries, "now_ms": now}
+        self._log = open(log_path, "ab")
+        self.proc = subprocess.Popen([sys.executable, "-m", "bench.api_server", json.dumps(config)], cwd=ROOT,
+                                     stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT)
+        self.port = int(values["api_port"])
+        devstack.wait_for_port(self.port, 60, self.proc, f"API ({reader})")  # type: ignore[arg-type]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+        self._log.close()
+
+
+# -- the load generator -----------------------------------------------------------------------------------------------
+class Requests:
+    """Pre-built requests, cycled: single-SKU paths and batch bodies over random SKUs of the snapshot."""
+
+    def __init__(self, entries: int, batch_skus: int, seed: int = 11) -> None:
+        rng = random.Random(seed)
+        self.paths = [f"/v1/availability/{sku_name(rng.randrange(entries))}" for _ in range(20_000)]
+        self.bodies = [json.dumps({"skus": [sku_name(i) for i in rng.sample(range(entries), batch_skus)]}).encode()
+                       for _ in range(500)]
+
+    def make(self, kind: str, i: int) -> tuple[str, str, bytes | None]:
+        if kind == "single":
+            return "GET", self.paths[i % len(self.paths)], None
+        return "POST", "/v1/availability/query", self.bodies[i % len(self.bodies)]
+
+
+async def _one(session: Any, base: str, request: tuple[str, str, bytes | None]) -> int:
+    """The answer's status; 0 if the request failed without one."""
+    method, path, body = request
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    try:
+        async with session.request(method, base + path, data=body, headers=headers) as response:
+            await response.read()
+            return response.status
+    except Exception:  # noqa: BLE001 — a failed request is counted, never fatal to the run
+        return 0
+
+
+async def paced(base: str, requests: Requests, kind: str, rate: float, seconds: float, warmup: float,
+                pid: int, redis_pid: int | None) -> dict[str, Any]:
+    import aiohttp
+
+    loop = asyncio.get_running_loop()
+    latencies: list[float] = []
+    errors: dict[int, int] = {}
+    shed = 0
+    max_in_flight = env_int("BENCH_API_MAX_IN_FLIGHT", 256)
+    total, warm = int(rate * (warmup + seconds)), int(rate * warmup)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256, force_close=False)) as session:
+        tasks: set[asyncio.Task[None]] = set()
+
+        async def fire(i: int, scheduled: float) -> None:
+            status = await _one(session, base, requests.make(kind, i))
+            if i >= warm:
+                if status == 200:
+                    latencies.append((loop.time() - scheduled) * 1000)
+                else:
+                    errors[status] = errors.get(status, 0) + 1
+
+        start = loop.time()
+        i = 0
+        cpu_before = wall_before = None
+        while i < total:
+            due = min(total, int((loop.time() - start) * rate) + 1)
+            while i < due:
+                if i == warm:
+                    cpu_before = (cpu_seconds(pid), cpu_seconds(redis_pid) if redis_pid else 0.0)
+                    wall_before = loop.time()
+                if len(tasks) >= max_in_flight:  # the API is this far behind: shed, count, go on (bounded run)
+                    if i >= warm:
+                        shed += 1
+                else:
+                    task = asyncio.create_task(fire(i, start + i / rate))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                i += 1
+            await asyncio.sleep(0.0005)
+        if tasks:
+            await asyncio.wait(tasks)
+        wall = loop.time() - (wall_before or start)
+    assert cpu_before is not None
+    measured = total - warm
+    answered = max(1, len(latencies) + sum(errors.values()))
+    server_cpu = cpu_seconds(pid) - cpu_before[0]
+    redis_cpu = (cpu_seconds(redis_pid) - cpu_before[1]) if redis_pid else 0.0
+    return {"requests": measured, "errors": sum(errors.values()), "errors_by_status": errors, "shed": shed,
+            "rps": len(latencies) / wall, **latency_summary(latencies),
+            "server_cpu_us_per_req": server_cpu / answered * 1e6, "server_cpu_share": server_cpu / wall,
+            "redis_cpu_us_per_req": redis_cpu / answered * 1e6}
+
+
+async def saturated(base: str, requests: Requests, kind: str, concurrency: int, seconds: float,
+                    pid: int) -> dict[str, Any]:
+    import aiohttp
+
+    loop = asyncio.get_running_loop()
+    done = 0
+    errors: dict[int, int] = {}
+    counter = iter(range(10**12))
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
+        for _ in range(concurrency):  # open the connections first
+            await _one(session, base, requests.make(kind, next(counter)))
+        cpu_before, start = cpu_seconds(pid), loop.time()
+        deadline = start + seconds
+
+        async def client() -> None:
+            nonlocal done
+            while loop.time() < deadline:
+                status = await _one(session, base, requests.make(kind, next(counter)))
+                if status == 200:
+                    done += 1
+                else:
+                    errors[status] = errors.get(status, 0) + 1
+
+        await asyncio.gather(*(client() for _ in range(concurrency)))
+        wall = loop.time() - start
+    return {"rps": done / wall, "errors": sum(errors.values()), "errors_by_status": errors,
+            "server_cpu_share": (cpu_seconds(pid) - cpu_before) / wall}
+
+
+def measure_reader(reader: str, redis_url: str, prefix: str, entries: int, now: int, workdir: Path,
+                   redis_pid: int | None, requests: Requests) -> dict[str, Any]:
+    from streams.devstack import free_port
+
+    rate = env_float("BENCH_API_RATE", 2_000)
+    seconds = env_float("BENCH_API_SECONDS", 10)
+    sat_seconds = env_float("BENCH_API_SAT_SECONDS", 5)
+    concurrency = env_int("BENCH_API_CONCURRENCY", 32)
+    values = api_settings_values(redis_url, prefix, free_port())
+    api = ApiProcess(reader, values, entries, now, workdir / f"api-{reader}.log")
+    base = f"http://127.0.0.1:{api.port}"
+    results: dict[str, Any] = {}
+    try:
+        for kind in ("single", "batch"):
+            at_rate = asyncio.run(paced(base, requests, kind, rate, seconds, 1.0, api.proc.pid,
+                                        redis_pid if reader == "redis" else None))
+            top = asyncio.run(saturated(base, requests, kind, concurrency, sat_seconds, api.proc.pid))
+            results[kind] = {"paced": at_rate, "saturated": top}
+            print(f"  {reader:<5} {kind:<6}  @{rate:,.0f}/s: {at_rate['rps']:7,.0f} rps  "
+                  f"p50 {at_rate['p50_ms']:6.2f} ms"
+                  f"  p99 {at_rate['p99_ms']:7.2f} ms  errors {at_rate['errors_by_status'] or 0}"
+                  + (f" shed {at_rate['shed']:,}" if at_rate["shed"] else "") + "  API CPU "
+                  f"{at_rate['server_cpu_us_per_req']:5.0f} us/req"
+                  + (f" (+ Redis {at_rate['redis_cpu_us_per_req']:.0f})" if reader == "redis" else "")
+                  + f"  | saturated ({concurrency} in flight): {top['rps']:7,.0f} rps, API CPU "
+                    f"{top['server_cpu_share']:.0%}" + (f", errors {top['errors_by_status']}" if top["errors"] else ""),
+                  flush=True)
+    finally:
+        api.stop()
+    results["answers_503"] = reasons_503(workdir / f"api-{reader}.log")
+    if results["answers_503"]:
+        print(f"  {reader:<5} 503 answers in the API log: {results['answers_503']}", flush=True)
+    return results
+
+
+def reasons_503(log_path: Path) -> dict[str, int]:
+    """Why the API answered 503, counted from its log ("answering 503: <reason>")."""
+    counts: dict[str, int] = {}
+    for line in log_path.read_text(errors="replace").splitlines():
+        if "answering 503" not in line:
+            continue
+        try:
+            message = str(json.loads(line).get("msg", ""))
+        except ValueError:
+            message = line
+        reason = message.partition("answering 503: ")[2] or message
+        counts[reason] = counts.get(reason, 0) + 1
+    return counts
+
+
+def run() -> dict[str, Any]:
+    entries = env_int("BENCH_API_ENTRIES", 50_000)
+    batch_skus = env_int("BENCH_API_BATCH_SKUS", 100)
+    rate = env_float("BENCH_API_RATE", 2_000)
+    heading(f"API throughput: {entries:,} entries; GET one SKU and POST {batch_skus} SKUs; {rate:,.0f} req/s paced, "
+            f"then saturated")
+    now = now_ms()
+    requests = Requests(entries, batch_skus)
+    with stack("api", broker=False) as st:
+        prefix = unique("api") + ":"
+        write_s = write_entries(st.redis_url, prefix, entries, now)
+        print(f"  wrote {entries:,} entries with SnapshotWriter in {write_s:.1f} s", flush=True)
+        assert st.redis is not None
+        redis_pid = st.redis.process.proc.pid
+        dict_results = measure_reader("dict", st.redis_url, prefix, entries, now, st.workdir, None, requests)
+        redis_results = measure_reader("redis", st.redis_url, prefix, entries, now, st.workdir, redis_pid, requests)
+
+    results: dict[str, Any] = {"entries": entries, "batch_skus": batch_skus, "rate": rate,
+                               "dict": dict_results, "redis": redis_results}
+    met = True
+    for kind in ("single", "batch"):
+        r, d = redis_results[kind], dict_results[kind]
+        ratio = r["saturated"]["rps"] / d["saturated"]["rps"] if d["saturated"]["rps"] else 0.0
+        cpu_ratio = r["paced"]["server_cpu_us_per_req"] / d["paced"]["server_cpu_us_per_req"]
+        results[f"{kind}_ratio"] = ratio
+        print(f"  ratio {kind:<6} Redis/dict: {ratio:.0%} of the dict's saturated rps; API CPU per request "
+              f"{cpu_ratio:.2f}x the dict's", flush=True)
+        kind_met = ratio >= TARGET_SHARE_OF_DICT and r["paced"]["p99_ms"] <= TARGET_P99_MS[kind] and \
+            r["paced"]["rps"] >= 0.98 * rate and r["paced"]["errors"] == 0 and r["paced"]["shed"] == 0
+        results[f"{kind}_target_met"] = kind_met
+        met = met and kind_met
+    results["target_met"] = met
+    return results
+
+
+if __name__ == "__main__":
+    run()
