@@ -39,6 +39,12 @@ def snapshot_writer_client(settings: Settings) -> redis.Redis:
 
 
 def snapshot_reader_client(settings: Settings) -> aioredis.Redis:
-    """asyncio client for the API's RedisAvailabilityReader; create it inside the running event loop."""
+    """asyncio client for the API's RedisAvailabilityReader; create it inside the running event loop.
+
+    A burst of requests waits (up to the Redis timeout) for a pooled connection instead of failing at the pool's
+    limit: with a plain pool, overload showed up as "snapshot unavailable" 503s although Redis was up.
+    """
     url, options = _options(settings, settings.api_redis_timeout_ms)
-    return aioredis.Redis.from_url(url, retry=AsyncRetry(NoBackoff(), 1), **options)
+    pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=64,
+                                                    timeout=settings.api_redis_timeout_ms / 1000, **options)
+    return aioredis.Redis(connection_pool=pool, retry=AsyncRetry(NoBackoff(), 1))
