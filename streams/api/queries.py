@@ -4,14 +4,12 @@ Anything malformed raises BadRequest(code, detail), answered as 400 {"error": co
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from streams.snapshot.keys import SKU_PATTERN, is_valid_sku
+from topics.identifiers import LOCATION_PATTERN, SKU_PATTERN, is_valid_sku
 
-LOCATION_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
-CHANNEL_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
+CHANNEL_PATTERN = LOCATION_PATTERN  # channel names follow the same rule as location codes
 MAX_VERSION = 2**63 - 1
 BATCH_FIELDS = frozenset({"skus", "location", "channel"})
 

@@ -5,21 +5,15 @@ strict pattern: path traversal, whitespace, CR/LF and other protocol tricks neve
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-SKU_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}")
-"""What a SKU may look like (matched against the whole string): 1–64 ASCII letters, digits and ._:/- ."""
+from topics.identifiers import SKU_PATTERN, is_valid_sku
+
+__all__ = ["SKU_PATTERN", "InvalidSku", "SnapshotKeys", "availability_key", "checked_sku", "is_valid_sku"]
 
 
 class InvalidSku(ValueError):
-    """A SKU outside SKU_PATTERN, or with an empty, '.' or '..' path segment."""
-
-
-def is_valid_sku(sku: object) -> bool:
-    if not isinstance(sku, str) or SKU_PATTERN.fullmatch(sku) is None:
-        return False
-    return all(segment not in ("", ".", "..") for segment in sku.split("/"))
+    """A SKU outside topics.identifiers (pattern, or an empty, '.' or '..' path segment)."""
 
 
 def checked_sku(sku: object) -> str:

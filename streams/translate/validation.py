@@ -1,11 +1,10 @@
 """Checks every source event passes before it may change state."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-SKU_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
-LOCATION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+from topics.identifiers import LOCATION_PATTERN, SKU_PATTERN, is_valid_location, is_valid_sku
+
 MAX_QUANTITY = 1_000_000
 MAX_FUTURE_MS = 24 * 60 * 60 * 1000  # clocks drift; a day ahead is a broken clock, not drift
 MAX_PAST_MS = 400 * 24 * 60 * 60 * 1000
@@ -30,13 +29,14 @@ def check_envelope(envelope: dict[str, object], now_ms: int) -> None:
 
 
 def check_sku(sku: object) -> str:
-    if not isinstance(sku, str) or not SKU_PATTERN.match(sku):
-        raise Invalid("invalid_sku", f"sku {sku!r} does not match {SKU_PATTERN.pattern}")
+    if not is_valid_sku(sku):
+        raise Invalid("invalid_sku", f"sku {sku!r} does not match {SKU_PATTERN.pattern} (no empty, '.' or '..' "
+                                     f"segment)")
     return sku
 
 
 def check_location(location: object) -> str:
-    if not isinstance(location, str) or not LOCATION_PATTERN.match(location):
+    if not is_valid_location(location):
         raise Invalid("invalid_location", f"location {location!r} does not match {LOCATION_PATTERN.pattern}")
     return location
 

@@ -1,0 +1,22 @@
+"""What a SKU and a location may look like: one definition for intake validation, Redis keys and the API.
+
+Part of the contract (docs/schemas.md): a record naming another kind of SKU is dead-lettered at intake, so every
+SKU that reaches the state, the snapshot or an API answer is one these accept.
+"""
+from __future__ import annotations
+
+import re
+
+SKU_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}")
+LOCATION_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
+
+
+def is_valid_sku(sku: object) -> bool:
+    """1–64 ASCII letters, digits and ._:/- ; no empty, '.' or '..' path segment (it becomes part of a key)."""
+    if not isinstance(sku, str) or SKU_PATTERN.fullmatch(sku) is None:
+        return False
+    return all(segment not in ("", ".", "..") for segment in sku.split("/"))
+
+
+def is_valid_location(location: object) -> bool:
+    return isinstance(location, str) and LOCATION_PATTERN.fullmatch(location) is not None
