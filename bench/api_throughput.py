@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import (ROOT, availability_entries, cpu_seconds, env_float, env_int, heading, latency_summary,
+from bench.common import (ROOT, terminate, availability_entries, cpu_seconds, env_float, env_int, heading, latency_summary,
                           now_ms, sku_name, stack, unique)
 
 API_KEY = "bench-storefront-key-0001"
@@ -84,12 +84,7 @@ class ApiProcess:
         devstack.wait_for_port(self.port, 60, self.proc, f"API ({reader})")  # type: ignore[arg-type]
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
+        terminate(self.proc)
         self._log.close()
 
 

@@ -194,14 +194,19 @@ class WorkerProcess:
             self.proc.wait(30 if self.proc.stdin is None or self.proc.stdin.closed else 0.1)
         except subprocess.TimeoutExpired:
             pass
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        terminate(self.proc)
         self._log.close()
+
+
+def terminate(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    """SIGTERM, then SIGKILL if it has not stopped within 15 s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
 
 
 def py_spy() -> str | None:
