@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 
 from streams import logs
@@ -52,11 +52,16 @@ class IntakeStage:
         by_topic: dict[str, list[InputRecord]] = defaultdict(list)
         for record in records:
             by_topic[record.topic].append(record)
+        counted: Counter[tuple[str, str]] = Counter()
         for topic, topic_records in by_topic.items():
             spec = self._spec_by_topic[topic]
             decoded = self.codec.decode_many([r.value for r in topic_records], spec.value_schema or "")
             for record, event in zip(topic_records, decoded):
+                if not isinstance(event, DecodeError):
+                    counted[(topic, str(event["envelope"]["event_type"]))] += 1
                 self._route(spec, record, event, now_ms, out)
+        for (topic, event_type), count in counted.items():  # one metric update per type per batch, not per event
+            self.metrics.events_in.labels(topic, event_type).inc(count)
 
     def _route(self, spec: TopicSpec, record: InputRecord, event: dict | DecodeError, now_ms: int,  # type: ignore[type-arg]
                out: Emitter) -> None:
@@ -65,7 +70,6 @@ class IntakeStage:
             return
         envelope = event.get("envelope") or {}
         with logs.handling(envelope.get("correlation_id"), envelope.get("event_id")):
-            self.metrics.events_in.labels(record.topic, str(envelope.get("event_type", ""))).inc()
             try:
                 commands = INVENTORY_TRANSLATORS[spec](event, now_ms)
             except Invalid as invalid:
