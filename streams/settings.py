@@ -1,10 +1,11 @@
 """One typed settings object, read from DISTFLOW_* environment variables (and secret files).
 
-Secrets are SecretStr: they print as '**********' in logs, reprs and errors. A secret may also come from a file
-named after the field (without prefix) in DISTFLOW_SECRETS_DIR, e.g. a Kubernetes Secret mounted as a volume.
+Secrets are SecretStr: they print as '**********' in logs, reprs and errors. A secret may also come from a file:
+DISTFLOW_<FIELD>_FILE, or a file named after the field in DISTFLOW_SECRETS_DIR (a mounted Kubernetes Secret).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
 from pathlib import Path
 
@@ -115,10 +116,42 @@ def _reveal(secret: SecretStr | None) -> str:
     return secret.get_secret_value() if secret is not None else ""
 
 
+def secret_fields() -> tuple[str, ...]:
+    """The fields that hold secrets (SecretStr): the only ones read from DISTFLOW_<FIELD>_FILE."""
+    return tuple(name for name, field in Settings.model_fields.items() if "SecretStr" in str(field.annotation))
+
+
+def secrets_from_files(environ: Mapping[str, str]) -> dict[str, SecretStr]:
+    """Secrets kept in files, e.g. a Kubernetes or Docker secret mounted as a volume, so that the value itself is
+    never in the environment: DISTFLOW_<FIELD>_FILE=/path, or a file named after the field (`redis_password`, or
+    `DISTFLOW_REDIS_PASSWORD`) in DISTFLOW_SECRETS_DIR. The content is the secret, one trailing newline dropped."""
+    found: dict[str, SecretStr] = {}
+    directory = environ.get("DISTFLOW_SECRETS_DIR")
+    for name in secret_fields():
+        variable = f"DISTFLOW_{name.upper()}_FILE"
+        if environ.get(variable):
+            found[name] = _read_secret(Path(environ[variable]), variable)
+        elif directory:
+            for candidate in (Path(directory) / name, Path(directory) / f"DISTFLOW_{name.upper()}"):
+                if candidate.is_file():
+                    found[name] = _read_secret(candidate, "DISTFLOW_SECRETS_DIR")
+                    break
+    return found
+
+
+def _read_secret(path: Path, origin: str) -> SecretStr:
+    try:
+        content = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ValueError(f"{origin}: cannot read {path} ({error.strerror})") from None
+    return SecretStr(content.removesuffix("\n").removesuffix("\r"))
+
+
 def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment; secrets may instead come from files (see secrets_from_files). Precedence:
+    explicit overrides, then DISTFLOW_<FIELD>_FILE, then DISTFLOW_<FIELD>, then DISTFLOW_SECRETS_DIR."""
     import os
 
-    secrets_dir = os.environ.get("DISTFLOW_SECRETS_DIR")
-    if secrets_dir:
-        return Settings(_secrets_dir=secrets_dir, **overrides)  # type: ignore[call-arg]
-    return Settings(**overrides)  # type: ignore[arg-type]
+    from_files = {name: value for name, value in secrets_from_files(os.environ).items()
+                  if f"DISTFLOW_{name.upper()}_FILE" in os.environ or f"DISTFLOW_{name.upper()}" not in os.environ}
+    return Settings(**{**from_files, **overrides})  # type: ignore[arg-type]

@@ -61,6 +61,8 @@ async def answer_errors(request: web.Request, handler: Handler) -> web.StreamRes
         return await handler(request)
     except BadRequest as bad:
         return error_response(400, bad.code, bad.detail)
+    except RecursionError:  # json.loads on a body of thousands of nested brackets (within the size limit)
+        return error_response(400, "malformed_json", "the body nests too deeply to be a request")
     except InvalidSku as invalid:  # handlers check first; this guards the key layout itself
         return error_response(400, "invalid_sku", str(invalid))
     except SnapshotUnavailable as outage:
