@@ -4,7 +4,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from streams.translate.validation import Invalid, check_envelope, check_location, check_quantity, check_sku
+from streams.translate.validation import (
+    MAX_ID_LENGTH, Invalid, check_envelope, check_location, check_quantity, check_sku, check_text)
 
 Record = dict[str, object]
 
@@ -36,6 +37,7 @@ def command(source: Record, business_key: str | None, kind: str, sku: str, **fie
 def inventory_movement(event: Record, now_ms: int) -> list[Command]:
     check_envelope(event["envelope"], now_ms)  # type: ignore[arg-type]
     sku, location = check_sku(event["sku"]), check_location(event["location"])
+    _check_texts(event, ids=("movement_id",), texts=("reason", "reference"))
     kind = event["movement_type"]
     common = {"location": location, "reason": event.get("reason"), "reference": event.get("reference")}
     if kind == "RECEIVED":
@@ -71,12 +73,14 @@ def supply_expected(event: Record, now_ms: int) -> list[Command]:
     check_envelope(event["envelope"], now_ms)  # type: ignore[arg-type]
     sku, location = check_sku(event["sku"]), check_location(event["location"])
     quantity = check_quantity(event["quantity"], "quantity", allow_zero=True)
+    _check_texts(event, ids=("po_id", "po_line_id", "supplier_id"))
     return [command(event, None, "SUPPLY", sku, location=location, quantity=quantity,
                     reference=str(event["po_line_id"]), reason=str(event["status"]))]
 
 
 def pick_confirmed(event: Record, now_ms: int) -> list[Command]:
     check_envelope(event["envelope"], now_ms)  # type: ignore[arg-type]
+    _check_texts(event, ids=("fulfilment_id", "order_id"), lines=True)
     location = check_location(event["location"])
     commands = []
     for line in event["lines"]:  # type: ignore[attr-defined]
@@ -90,6 +94,7 @@ def pick_confirmed(event: Record, now_ms: int) -> list[Command]:
 
 def shipment_confirmed(event: Record, now_ms: int) -> list[Command]:
     check_envelope(event["envelope"], now_ms)  # type: ignore[arg-type]
+    _check_texts(event, ids=("shipment_id", "order_id", "fulfilment_id", "tracking_number"), lines=True)
     location = check_location(event["location"])
     return [command(event, f"shipment:{event['shipment_id']}:{line['line_id']}", "SHIP", check_sku(line["sku"]), location=location,
                     quantity=check_quantity(line["quantity"], "quantity"), order_id=event["order_id"],
@@ -99,6 +104,7 @@ def shipment_confirmed(event: Record, now_ms: int) -> list[Command]:
 
 def return_received(event: Record, now_ms: int) -> list[Command]:
     check_envelope(event["envelope"], now_ms)  # type: ignore[arg-type]
+    _check_texts(event, ids=("return_id", "order_id"), lines=True)
     location = check_location(event["location"])
     commands: list[Command] = []
     for line in event["lines"]:  # type: ignore[attr-defined]
@@ -112,6 +118,15 @@ def return_received(event: Record, now_ms: int) -> list[Command]:
             commands.append(command(event, f"{business_key}:{disposition.lower()}", f"RETURN_{disposition}",
                                     sku, **fields))
     return commands
+
+
+def _check_texts(event: Record, ids: tuple[str, ...] = (), texts: tuple[str, ...] = (), lines: bool = False) -> None:
+    for name in ids:
+        check_text(event.get(name), name, MAX_ID_LENGTH)
+    for name in texts:
+        check_text(event.get(name), name)
+    for line in event.get("lines", ()) if lines else ():  # type: ignore[attr-defined]
+        check_text(line.get("line_id"), "lines[].line_id", MAX_ID_LENGTH)
 
 
 def _occurred(event: Record) -> object:

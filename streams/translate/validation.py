@@ -8,6 +8,8 @@ from topics.identifiers import LOCATION_PATTERN, SKU_PATTERN, is_valid_location,
 MAX_QUANTITY = 1_000_000
 MAX_FUTURE_MS = 24 * 60 * 60 * 1000  # clocks drift; a day ahead is a broken clock, not drift
 MAX_PAST_MS = 400 * 24 * 60 * 60 * 1000
+MAX_ID_LENGTH = 200  # event, correlation and business ids: they become keys, headers and log fields
+MAX_TEXT_LENGTH = 1_000  # free text carried along (reasons, references)
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,8 @@ class Invalid(Exception):
 def check_envelope(envelope: dict[str, object], now_ms: int) -> None:
     if not str(envelope.get("event_id") or "").strip():
         raise Invalid("missing_event_id", "envelope.event_id is empty: it is the idempotency key, every event needs one")
+    for name in ("event_id", "correlation_id", "causation_id"):
+        check_text(envelope.get(name), f"envelope.{name}", MAX_ID_LENGTH)
     occurred = int(envelope.get("occurred_at") or 0)  # type: ignore[call-overload]
     if occurred > now_ms + MAX_FUTURE_MS:
         raise Invalid("occurred_in_future", f"occurred_at {occurred} is more than a day after now ({now_ms}): "
@@ -52,3 +56,10 @@ def check_quantity(quantity: object, field: str, *, allow_zero: bool = False, al
     if quantity < 0 and not allow_negative:
         raise Invalid("invalid_quantity", f"{field} {quantity} is negative; only adjustments may be negative")
     return quantity
+
+
+def check_text(value: object, field: str, max_length: int = MAX_TEXT_LENGTH) -> None:
+    """An id or free text longer than any real one (a runaway producer, an injected payload) is refused whole."""
+    if isinstance(value, str) and len(value) > max_length:
+        raise Invalid("field_too_long", f"{field} is {len(value)} characters, more than the {max_length} allowed: "
+                                        f"a producer bug? The record is kept here unchanged")
