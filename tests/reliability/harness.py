@@ -253,6 +253,22 @@ def table_positions(settings: Settings, names: DeployedCatalog) -> dict[Key, Pos
     return positions
 
 
+def table_lines(settings: Settings, names: DeployedCatalog, skus: set[str]) -> dict[tuple[str, str, str],
+                                                                                   tuple[int, int]]:
+    """Per order line the SKU owners' table holds: (reserved, allocated) summed over locations."""
+    lines: dict[tuple[str, str, str], tuple[int, int]] = {}
+    for key, value in latest_by_key(settings.kafka_bootstrap_servers,
+                                    names[catalog.INVENTORY_CHANGELOG]).items():
+        if value is None or key.decode() not in skus:
+            continue
+        for claim in json.loads(value).get("claims", ()):
+            reserved = sum(q for _, q in claim.get("reserved", ()))
+            allocated = sum(q for _, q in claim.get("allocated", ()))
+            if reserved or allocated:
+                lines[(key.decode(), claim["order_id"], claim["line_id"])] = (reserved, allocated)
+    return lines
+
+
 def snapshot_available(settings: Settings, skus: Iterable[str]) -> dict[str, dict[str, int]]:
     """The storefront's read model in Redis: per SKU, available per location (missing SKU: absent)."""
     client = redis.Redis.from_url(settings.redis_url.get_secret_value())

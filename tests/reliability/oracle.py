@@ -221,3 +221,17 @@ def reservation_positions(events: Iterable[Sent]) -> dict[Key, Position]:
     for sent in events:
         owners.setdefault(sent.key, _Owner()).apply(sent.record)
     return {(sku, owner.location): owner.position() for sku, owner in owners.items()}
+
+
+LineKey = tuple[str, str, str]  # (sku, order id, line id)
+
+
+def reservation_lines(sent: Iterable[Sent]) -> dict[LineKey, tuple[int, int]]:
+    """Per open order line of the reservations family: (reserved, allocated) it holds at the end."""
+    owners: dict[str, _Owner] = {}
+    for record in unique_events(sent):
+        if record.family == "reservations":
+            owners.setdefault(record.key, _Owner()).apply(record.record)
+    return {(sku, order, line): (held.reserved, held.allocated)
+            for sku, owner in owners.items() for (order, line), held in owner.lines.items()
+            if held.reserved or held.allocated}
