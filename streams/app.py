@@ -13,6 +13,7 @@ from processors.inventory import InventoryPolicy
 from streams.agents.intake import IntakeStage
 from streams.agents.inventory import AvailabilitySink, InventoryStage
 from streams.engine.records import InputRecord
+from streams.engine.restore import RestoreSnapshot
 from streams.engine.worker import BatchWorker, WorkerConfig
 from streams.metrics import WorkerMetrics
 from streams.settings import Settings
@@ -34,8 +35,14 @@ class Worker:
     def readiness(self) -> tuple[bool, dict[str, object]]:
         status = self.engine.status
         self.metrics.worker_ready.set(1 if status.ready else 0)
-        return status.ready, {"assigned_partitions": len(status.assigned), "batches": status.batches,
-                              "records_in": status.records_in, "restored_records": status.restored_records}
+        detail: dict[str, object] = {
+            "assigned_partitions": len(status.assigned), "batches": status.batches, "records_in": status.records_in,
+            "restored_records": status.restored_records,
+            "consumer_lag_records": sum(self.engine.consumer_lag().values())}
+        restoring = status.restoring
+        if restoring is not None:
+            detail["restoring"] = restoring.describe()
+        return status.ready, detail
 
 
 def inventory_policy(settings: Settings) -> InventoryPolicy:
@@ -67,7 +74,9 @@ def build_worker(settings: Settings, registry: CollectorRegistry | None = None,
         sink = build_snapshot_sink(settings, metrics)
     stages = [IntakeStage(codec, names, metrics),
               InventoryStage(codec, names, inventory_policy(settings), metrics, sink, settings.state_dir)]
-    engine = BatchWorker(worker_config(settings), stages, observers=[_batch_observer(metrics)])
+    engine = BatchWorker(worker_config(settings), stages, observers=[_batch_observer(metrics)],
+                         restore_observers=[_restore_observer(metrics)])
+    metrics.consumer_lag.bind(engine.consumer_lag)
     return Worker(engine, metrics, registry, sink)
 
 
@@ -77,4 +86,22 @@ def _batch_observer(metrics: WorkerMetrics):  # type: ignore[no-untyped-def]
         metrics.batch_seconds.observe(seconds)
         for topic, count in sent.items():
             metrics.events_out.labels(topic).inc(count)
+    return observe
+
+def _restore_observer(metrics: WorkerMetrics):  # type: ignore[no-untyped-def]
+    counted = 0  # records of the running restore already added to restore_records
+
+    def observe(snapshot: RestoreSnapshot) -> None:
+        nonlocal counted
+        metrics.restore_partitions_remaining.set(snapshot.partitions_remaining)
+        if snapshot.offsets_remaining is not None:
+            metrics.restore_offsets_remaining.set(snapshot.offsets_remaining)
+        if snapshot.records > counted:
+            metrics.restore_records.inc(snapshot.records - counted)
+        counted = snapshot.records
+        metrics.worker_ready.set(1 if snapshot.finished else 0)
+        if snapshot.finished:
+            counted = 0
+            if snapshot.partitions:
+                metrics.restore_seconds.observe(snapshot.seconds)
     return observe

@@ -4,12 +4,48 @@ API metrics are declared in streams/api (they live in the API process); both use
 """
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 LAG_BUCKETS = (0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
 BATCH_BUCKETS = (1, 10, 50, 100, 500, 1000, 2000, 5000, 10000)
+log = logging.getLogger(__name__)
+LagSource = Callable[[], Mapping[tuple[str, int], int]]
+
+
+class ConsumerLagCollector(Collector):
+    """distflow_consumer_lag_records{topic, partition}: end offset minus committed offset, asked of the worker at
+    each scrape (``bind`` it to ``BatchWorker.consumer_lag``). A partition the worker no longer owns simply has no
+    series, so a rebalance leaves no stale lag behind."""
+
+    name = "distflow_consumer_lag_records"
+    documentation = "Records in the partition beyond the consumer group's committed offset (end - committed)"
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._source: LagSource = dict
+        registry.register(self)
+
+    def bind(self, source: LagSource) -> None:
+        self._source = source
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        yield GaugeMetricFamily(self.name, self.documentation, labels=["topic", "partition"])
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(self.name, self.documentation, labels=["topic", "partition"])
+        try:
+            lags = self._source()
+        except Exception:  # noqa: BLE001 - a scrape must not fail because the consumer is closing
+            log.warning("consumer lag unavailable for this scrape", exc_info=True)
+            lags = {}
+        for (topic, partition), lag in sorted(lags.items()):
+            family.add_metric([topic, str(partition)], lag)
+        yield family
 
 
 @dataclass(frozen=True)
@@ -20,7 +56,7 @@ class WorkerMetrics:
     batch_seconds: Histogram
     sync_lag_applied: Histogram
     sync_lag_visible: Histogram
-    consumer_lag: Gauge
+    consumer_lag: ConsumerLagCollector
     duplicates_dropped: Counter
     dead_letters: Counter
     exceptions_raised: Counter
@@ -30,10 +66,16 @@ class WorkerMetrics:
     snapshot_entry_age: Histogram
     restore_records: Counter
     restore_seconds: Histogram
+    restore_partitions_remaining: Gauge
+    restore_offsets_remaining: Gauge
     worker_ready: Gauge
     order_backlog: Gauge
     erp_command_queue_depth: Gauge
     erp_commands_throttled: Counter
+    erp_commands_sent: Counter
+    sla_breaches: Counter
+    order_status_changes: Counter
+    return_authorisations: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> "WorkerMetrics":
@@ -52,8 +94,7 @@ class WorkerMetrics:
             sync_lag_visible=Histogram(f"{p}sync_lag_visible_seconds",
                                        "Source event time to visible in the storefront snapshot, by source system",
                                        ["source_system"], buckets=LAG_BUCKETS, registry=registry),
-            consumer_lag=Gauge(f"{p}consumer_lag_records", "End offset minus committed offset",
-                               ["topic", "partition"], registry=registry),
+            consumer_lag=ConsumerLagCollector(registry),
             duplicates_dropped=Counter(f"{p}duplicates_dropped", "Events ignored as already applied",
                                        ["stage"], registry=registry),
             dead_letters=Counter(f"{p}dead_letters", "Records sent to the dead-letter topic",
@@ -74,6 +115,13 @@ class WorkerMetrics:
                                     registry=registry),
             restore_seconds=Histogram(f"{p}restore_seconds", "Time to restore assigned partitions",
                                       buckets=LAG_BUCKETS, registry=registry),
+            restore_partitions_remaining=Gauge(f"{p}restore_partitions_remaining",
+                                               "Table partitions still restoring from their changelog (0: none)",
+                                               registry=registry),
+            restore_offsets_remaining=Gauge(f"{p}restore_offsets_remaining",
+                                            "Changelog offsets still to read by the running restore (an upper bound "
+                                            "on records: compaction leaves gaps; 0 when no restore runs)",
+                                            registry=registry),
             worker_ready=Gauge(f"{p}worker_ready", "1 when partitions are assigned and restored",
                                registry=registry),
             order_backlog=Gauge(f"{p}order_backlog", "Open orders by integration state", ["state"],
@@ -82,6 +130,15 @@ class WorkerMetrics:
                                           ["priority"], registry=registry),
             erp_commands_throttled=Counter(f"{p}erp_commands_throttled", "ERP commands delayed by the rate limit",
                                            registry=registry),
+            erp_commands_sent=Counter(f"{p}erp_commands_sent", "ERP commands sent through the rate limit",
+                                      ["command", "priority"], registry=registry),
+            sla_breaches=Counter(f"{p}sla_breaches", "Business SLAs breached (each order and SLA once)", ["sla"],
+                                 registry=registry),
+            order_status_changes=Counter(f"{p}order_status_changes", "Order status transitions, by new status",
+                                         ["status"], registry=registry),
+            return_authorisations=Counter(f"{p}return_authorisations",
+                                          "ERP answers to return (RMA) requests, by outcome: authorised or refused",
+                                          ["outcome"], registry=registry),
         )
 
 

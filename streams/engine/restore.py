@@ -3,11 +3,15 @@
 "Up to date" means the end of the changelog as the broker's fetch responses report it (partition EOF), not
 ListOffsets: Tansu's ListOffsets "latest" points at the start of the last batch, so trusting it would lose up
 to a batch of state (FAUST-TRAPS.md).
+
+Progress is reported to an observer when the restore starts, after every fetched chunk and at the end, so an
+operator can watch a long restore (the worker's /readyz and its distflow_restore_* gauges).
 """
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from confluent_kafka import Consumer, KafkaError, TopicPartition
@@ -41,21 +45,68 @@ class RestoreReport:
     seconds: float
 
 
+@dataclass(frozen=True)
+class RestoreSnapshot:
+    """Where a restore stands. ``offsets_remaining`` is the distance from each unfinished partition's restore
+    position to the changelog end the broker's fetch responses report: an upper bound on the records still to read
+    (compaction leaves gaps), None until every unfinished partition has had a fetch response."""
+    partitions: int
+    partitions_done: int
+    records: int
+    offsets_remaining: int | None
+    seconds: float
+
+    @property
+    def partitions_remaining(self) -> int:
+        return self.partitions - self.partitions_done
+
+    @property
+    def finished(self) -> bool:
+        return self.partitions_done == self.partitions
+
+    def describe(self) -> dict[str, object]:
+        """For the worker's /readyz while restoring."""
+        return {"partitions_remaining": self.partitions_remaining, "partitions": self.partitions,
+                "records_restored": self.records, "offsets_remaining": self.offsets_remaining,
+                "seconds": round(self.seconds, 1)}
+
+
+RestoreObserver = Callable[[RestoreSnapshot], None]
+
+
 def restore(client_config: dict[str, str], tables_partitions: list[tuple[ChangelogTable, int]],  # type: ignore[type-arg]
-            timeout_s: float = 600.0) -> RestoreReport:
+            timeout_s: float = 600.0, observer: RestoreObserver | None = None) -> RestoreReport:
     started = time.monotonic()
     progress = {(t.changelog_topic, p): _start(t, p) for t, p in tables_partitions}
+    report = observer or (lambda _: None)
     if not progress:
+        report(RestoreSnapshot(0, 0, 0, 0, 0.0))
         return RestoreReport(0, 0, 0.0)
     consumer = Consumer({**client_config, "group.id": "distflow-restore", "enable.auto.commit": False,
                          "enable.partition.eof": True, "auto.offset.reset": "error",
                          "isolation.level": "read_committed", "fetch.max.bytes": 52_428_800})
     try:
-        _read_to_end(consumer, progress, started + timeout_s)
+        _read_to_end(consumer, progress, started + timeout_s, lambda: report(_snapshot(consumer, progress, started)))
     finally:
         consumer.close()
     total = sum(item.records for item in progress.values())
     return RestoreReport(total, len(progress), time.monotonic() - started)
+
+
+def _snapshot(consumer: Consumer, progress: dict[tuple[str, int], RestoreProgress], started: float) -> RestoreSnapshot:
+    remaining: int | None = 0
+    for (topic, partition), item in progress.items():
+        if item.done:
+            continue
+        _, end = consumer.get_watermark_offsets(TopicPartition(topic, partition), cached=True)
+        if end < 0 or remaining is None:  # no fetch response yet: the end is unknown
+            remaining = None
+            continue
+        position = item.last_offset + 1 if item.last_offset >= 0 else item.start_offset
+        remaining += max(0, end - position)
+    done = sum(1 for item in progress.values() if item.done)
+    return RestoreSnapshot(len(progress), done, sum(item.records for item in progress.values()), remaining,
+                           time.monotonic() - started)
 
 
 def _start(table: ChangelogTable, partition: int) -> RestoreProgress:  # type: ignore[type-arg]
@@ -63,8 +114,10 @@ def _start(table: ChangelogTable, partition: int) -> RestoreProgress:  # type: i
     return RestoreProgress(table, partition, store.changelog_offset + 1, pending=[])
 
 
-def _read_to_end(consumer: Consumer, progress: dict[tuple[str, int], RestoreProgress], deadline: float) -> None:
+def _read_to_end(consumer: Consumer, progress: dict[tuple[str, int], RestoreProgress], deadline: float,
+                 report: Callable[[], None]) -> None:
     consumer.assign([TopicPartition(topic, p, item.start_offset) for (topic, p), item in progress.items()])
+    report()
     while not all(item.done for item in progress.values()):
         if time.monotonic() > deadline:
             missing = [f"{t}:{p}" for (t, p), item in progress.items() if not item.done]
@@ -82,6 +135,7 @@ def _read_to_end(consumer: Consumer, progress: dict[tuple[str, int], RestoreProg
                 _restart_from_beginning(consumer, item, message.topic())
             else:
                 raise RuntimeError(f"changelog restore failed on {message.topic()}:{message.partition()}: {error}")
+        report()
 
 
 def _add(item: RestoreProgress, key: bytes, value: bytes | None, offset: int) -> None:

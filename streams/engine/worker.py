@@ -4,6 +4,11 @@ At-least-once: a crash anywhere before the offset commit redelivers the batch, a
 de-duplication (event ids kept in the same state record) makes the second pass change nothing. Rebalances
 happen only inside ``consume``, i.e. between fully committed batches, so a revoked partition has no half-done
 work; an assigned one is restored from its changelog before its first record is processed.
+
+Operators see two things from here without a metrics library in the engine: ``consumer_lag()`` (end − committed
+per assigned partition, measured by the worker thread at most once per ``lag_interval_s`` from the consumer's own
+state, readable from any thread) and restore progress, pushed to ``restore_observers`` and kept in
+``status.restoring``.
 """
 from __future__ import annotations
 
@@ -14,11 +19,11 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from confluent_kafka import Consumer, KafkaError, Message, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 
 from streams.engine.emitter import Emitter
 from streams.engine.records import InputRecord
-from streams.engine.restore import restore
+from streams.engine.restore import RestoreObserver, RestoreSnapshot, restore
 from streams.engine.stage import Stage
 from streams.engine.state import ChangelogTable
 
@@ -37,6 +42,7 @@ class WorkerConfig:
     max_poll_interval_ms: int = 300_000
     idempotent_producer: bool = True
     transactional_id: str | None = None  # set: exactly-once (Kafka transactions); unset: at-least-once
+    lag_interval_s: float = 1.0  # consumer lag is measured at most this often (0: after every loop)
     consumer_overrides: dict[str, object] = field(default_factory=dict)
     producer_overrides: dict[str, object] = field(default_factory=dict)
 
@@ -49,6 +55,7 @@ class WorkerStatus:
     assigned: tuple[tuple[str, int], ...] = ()
     restored_records: int = 0
     last_batch_at: float = 0.0
+    restoring: RestoreSnapshot | None = None  # set while assigned partitions are being restored
 
 
 BatchObserver = Callable[[Sequence[InputRecord], float, dict[str, int]], None]  # records, seconds, sent by topic
@@ -56,11 +63,15 @@ BatchObserver = Callable[[Sequence[InputRecord], float, dict[str, int]], None]  
 
 class BatchWorker:
     def __init__(self, config: WorkerConfig, stages: Sequence[Stage],
-                 observers: Sequence[BatchObserver] = ()) -> None:
+                 observers: Sequence[BatchObserver] = (), restore_observers: Sequence[RestoreObserver] = ()) -> None:
         self.config = config
         self.stages = list(stages)
         self.status = WorkerStatus()
         self._observers = list(observers)
+        self._restore_observers = list(restore_observers)
+        self._committed: dict[tuple[str, int], int] = {}  # assigned partition -> committed offset (<0: none yet)
+        self._lag: dict[tuple[str, int], int] = {}  # replaced whole by the worker thread, read by any thread
+        self._lag_measured_at = float("-inf")
         self._stage_by_topic = {topic: stage for stage in self.stages for topic in stage.input_topics}
         self._tables: list[ChangelogTable] = [t for s in self.stages for t in s.tables]  # type: ignore[type-arg]
         self._consumer = Consumer(self._consumer_config())
@@ -107,6 +118,7 @@ class BatchWorker:
 
     def close(self) -> None:
         try:
+            self._lag, self._committed = {}, {}
             self._consumer.close()
         finally:
             self._producer.flush(10)
@@ -135,6 +147,7 @@ class BatchWorker:
                 idle = getattr(stage, "on_idle", None)
                 if idle is not None:
                     idle()
+        self._measure_lag()
         return len(records)
 
     # -- one batch -----------------------------------------------------------------------------------------------------
@@ -165,6 +178,7 @@ class BatchWorker:
             self._consumer.commit(offsets=_next_offsets(records), asynchronous=False)
         self._last_sent = dict(self._emitter.sent_by_topic)
         self._emitter.reset()
+        self._remember_committed(records)
         self.status.batches += 1
         self.status.records_in += len(records)
         self.status.last_batch_at = time.time()
@@ -189,8 +203,9 @@ class BatchWorker:
         to_restore = [(table, p) for table in self._tables for (topic, p) in assigned if topic == table.source_topic]
         self.status.ready = False
         self._tell_partition_counts(consumer)
-        report = restore(self.config.client_config, to_restore)
+        report = restore(self.config.client_config, to_restore, observer=self._restore_progress)
         self.status.restored_records += report.records
+        self._track_committed(consumer, partitions)
         self.status.assigned = tuple(sorted(assigned))
         self.status.ready = True
         log.info("partitions assigned", extra={"assigned": sorted(assigned), "restored_records": report.records,
@@ -211,7 +226,54 @@ class BatchWorker:
                 if topic == table.source_topic:
                     table.close(partition)
         self.status.assigned = tuple(sorted(set(self.status.assigned) - revoked))
+        for key in revoked:
+            self._committed.pop(key, None)
+        self._lag = {key: lag for key, lag in self._lag.items() if key not in revoked}
         log.info("partitions revoked", extra={"revoked": sorted(revoked)})
+
+    def _restore_progress(self, snapshot: RestoreSnapshot) -> None:
+        self.status.restoring = None if snapshot.finished else snapshot
+        for observer in self._restore_observers:
+            observer(snapshot)
+
+    # -- consumer lag --------------------------------------------------------------------------------------------------
+    def consumer_lag(self) -> dict[tuple[str, int], int]:
+        """Records beyond this group's committed offset, per assigned partition (end − committed), as last
+        measured. Safe from any thread (e.g. a metrics scrape): it never touches the consumer, which must not be
+        called from another thread while it consumes. Partitions whose end is not known yet are left out."""
+        return dict(self._lag)
+
+    def _measure_lag(self) -> None:
+        """The end is the high watermark of the latest fetch response (librdkafka's cached figure, no broker
+        request); not ListOffsets, which Tansu under-reports (FAUST-TRAPS.md). With nothing committed yet the
+        group starts at the log start."""
+        now = time.monotonic()
+        if now - self._lag_measured_at < self.config.lag_interval_s:
+            return
+        self._lag_measured_at = now
+        lags: dict[tuple[str, int], int] = {}
+        for (topic, partition), committed in self._committed.items():
+            low, high = self._consumer.get_watermark_offsets(TopicPartition(topic, partition), cached=True)
+            start = committed if committed >= 0 else low
+            if high >= 0 and start >= 0:
+                lags[(topic, partition)] = max(0, high - start)
+        self._lag = lags
+
+    def _track_committed(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        """The group's committed offsets for a new assignment (one broker request per rebalance)."""
+        try:
+            committed = consumer.committed(partitions, timeout=10)
+        except KafkaException as error:  # lag stays unknown for these partitions until their first commit
+            log.warning("committed offsets unavailable; consumer lag unknown until the next commit",
+                        extra={"error": str(error)})
+            committed = []
+        self._committed = {(tp.topic, tp.partition): tp.offset for tp in committed}
+        self._lag = {}
+
+    def _remember_committed(self, records: list[InputRecord]) -> None:
+        if records:
+            for tp in _next_offsets(records):
+                self._committed[(tp.topic, tp.partition)] = tp.offset
 
 
 def _usable(message: Message) -> bool:
