@@ -41,6 +41,19 @@ BUSINESS_PANELS = (
     "API throttling",
     "Warehouse event latency",
 )
+# What each business view must be computed from (series as exposed, so a renamed metric fails here).
+PANEL_METRICS = {
+    "Order backlog by integration state": "distflow_order_backlog",
+    "Inventory synchronization lag (p95)": "distflow_sync_lag_applied_seconds_bucket",
+    "Failed return authorisations (per hour)": "distflow_return_authorisations_total",
+    "Delayed acceptance and invoices (SLA breaches per hour)": "distflow_sla_breaches_total",
+    "Duplicate transactions": "distflow_duplicates_dropped_total",
+    "API throttling": "distflow_api_requests_total",
+    "Warehouse event latency": "distflow_sync_lag_applied_seconds_bucket",
+    "Consumer lag by topic": "distflow_consumer_lag_records",
+    "Restore progress": "distflow_restore_offsets_remaining",
+    "Order flow: status changes and ERP commands": "distflow_erp_commands_sent_total",
+}
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +165,9 @@ ALERT_UNIT_TESTS = {
             series("distflow_exceptions_raised_total", "0 0 0 0 0 1x25",
                    exception_type="sla_breach_acceptance", owner_team="order-desk"),
             series("distflow_exceptions_raised_total", "0+1x30", exception_type="rma_refused", owner_team="returns"),
+            series("distflow_consumer_lag_records", "20000x30", topic="wms.picks", partition="0"),
+            series("distflow_consumer_lag_records", "0x30", topic="wms.picks", partition="1"),
+            series("distflow_consumer_lag_records", "9000x30", topic="erp.prices", partition="0"),  # under 10,000
         ],
         "alert_rule_test": [
             fired("DistflowWorkerNotReady", "20m",
@@ -161,7 +177,8 @@ ALERT_UNIT_TESTS = {
             fired("DistflowSlaBreaches", "10m",  # rma_refused is no SLA breach
                   {"severity": "warning", "exception_type": "sla_breach_acceptance", "owner_team": "order-desk"}),
             fired("DistflowWorkerMetricsAbsent", "10m"),
-            fired("DistflowConsumerLagHigh", "10m"),
+            fired("DistflowConsumerLagHigh", "10m"),  # pending: lag must last 15 minutes
+            fired("DistflowConsumerLagHigh", "20m", {"severity": "warning", "topic": "wms.picks"}),
         ],
     }],
 }
@@ -195,6 +212,16 @@ def test_dashboard_shows_the_business_views(dashboard: dict[str, Any]) -> None:
     titles = {panel["title"] for panel in dashboard["panels"]}
 
     assert set(BUSINESS_PANELS) <= titles
+
+
+def test_each_business_view_is_computed_from_its_metric(dashboard: dict[str, Any]) -> None:
+    panels = {panel["title"]: panel for panel in dashboard["panels"]}
+
+    for title, metric in PANEL_METRICS.items():
+        assert metric in referenced_metrics(t["expr"] for t in panels[title]["targets"]), title
+    assert 'status="429"' in " ".join(t["expr"] for t in panels["API throttling"]["targets"])
+    assert 'source_system="wms"' in " ".join(t["expr"] for t in panels["Warehouse event latency"]["targets"])
+    assert 'outcome="refused"' in panels["Failed return authorisations (per hour)"]["targets"][0]["expr"]
 
 
 def test_dashboard_queries_use_only_declared_metrics(dashboard: dict[str, Any]) -> None:
