@@ -142,6 +142,13 @@ def test_every_alert_says_how_bad_what_happened_and_where_the_runbook_is(rules_f
         assert f'namespace="{NAMESPACE}"' in rule["expr"], rule["alert"]
 
 
+def test_every_alert_has_a_runbook_section(rules_file: Path) -> None:
+    runbook = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text()
+    sections = set(re.findall(r"(?m)^### (Distflow\w+)$", runbook))
+
+    assert {rule["alert"] for rule in alert_rules(rules_file)} == sections
+
+
 def series(name: str, values: str, **labels: str) -> dict[str, str]:
     selector = ",".join(f'{key}="{value}"' for key, value in {"namespace": NAMESPACE, **labels}.items())
     return {"series": f"{name}{{{selector}}}", "values": values}
