@@ -11,11 +11,14 @@ from prometheus_client import CollectorRegistry
 
 from processors.inventory import InventoryPolicy
 from streams.agents.intake import IntakeStage
+from streams.agents.read_model import build_read_model_stage
 from streams.agents.inventory import AvailabilitySink, InventoryStage
+from streams.agents.orders import OrderStage, OrderView
 from streams.engine.records import InputRecord
 from streams.engine.restore import RestoreSnapshot
 from streams.engine.worker import BatchWorker, WorkerConfig
 from streams.metrics import WorkerMetrics
+from streams.order_policy import erp_rate_limit, order_policy, supplier_locations
 from streams.settings import Settings
 from streams.topic_names import DeployedCatalog
 
@@ -62,7 +65,7 @@ def worker_config(settings: Settings) -> WorkerConfig:
 
 
 def build_worker(settings: Settings, registry: CollectorRegistry | None = None,
-                 sink: AvailabilitySink | None = None) -> Worker:
+                 sink: AvailabilitySink | None = None, order_view: OrderView | None = None) -> Worker:
     from streams.snapshot_sink import build_snapshot_sink
     from topics.codec import build_codec
 
@@ -72,12 +75,22 @@ def build_worker(settings: Settings, registry: CollectorRegistry | None = None,
     codec = build_codec(settings)
     if sink is None:
         sink = build_snapshot_sink(settings, metrics)
-    stages = [IntakeStage(codec, names, metrics),
-              InventoryStage(codec, names, inventory_policy(settings), metrics, sink, settings.state_dir)]
+    stages = [IntakeStage(codec, names, metrics, supplier_locations=supplier_locations(settings)),
+              InventoryStage(codec, names, inventory_policy(settings), metrics, sink, settings.state_dir),
+              OrderStage(codec, names, order_policy(settings), erp_rate_limit(settings), metrics,
+                         order_view if order_view is not None else build_order_view(settings), settings.state_dir),
+              build_read_model_stage(settings, codec, names, metrics)]
     engine = BatchWorker(worker_config(settings), stages, observers=[_batch_observer(metrics)],
                          restore_observers=[_restore_observer(metrics)])
     metrics.consumer_lag.bind(engine.consumer_lag)
     return Worker(engine, metrics, registry, sink)
+
+
+def build_order_view(settings: Settings) -> OrderView:
+    from streams.order_view import OrderViewWriter
+    from streams.snapshot.connection import snapshot_writer_client
+
+    return OrderViewWriter(snapshot_writer_client(settings), settings.redis_key_prefix)
 
 
 def _batch_observer(metrics: WorkerMetrics):  # type: ignore[no-untyped-def]
@@ -87,6 +100,7 @@ def _batch_observer(metrics: WorkerMetrics):  # type: ignore[no-untyped-def]
         for topic, count in sent.items():
             metrics.events_out.labels(topic).inc(count)
     return observe
+
 
 def _restore_observer(metrics: WorkerMetrics):  # type: ignore[no-untyped-def]
     counted = 0  # records of the running restore already added to restore_records

@@ -82,6 +82,18 @@ class Settings(BaseSettings):
     snapshot_redis_timeout_ms: int = Field(2_000, ge=1, description="Redis connect/read timeout of a flush")
     snapshot_heartbeat_interval_ms: int = Field(1_000, ge=1, description="an idle writer refreshes its heartbeat")
 
+    # orders: business SLAs, sourcing policy, ERP protection
+    sla_order_acceptance_seconds: int = Field(1_800, ge=1, description="placed → the ERP's verdict")
+    sla_allocation_seconds: int = Field(14_400, ge=1, description="accepted → every open unit allocated")
+    sla_shipment_confirmation_seconds: int = Field(172_800, ge=1, description="fulfilment request → shipped")
+    sla_return_completion_seconds: int = Field(1_209_600, ge=1, description="return requested → completed")
+    credit_hold_timeout_seconds: int = Field(259_200, ge=1, description="a credit hold not released by then "
+                                                                        "cancels the order and releases its stock")
+    held_fact_timeout_seconds: int = Field(3_600, ge=1, description="an early event waits this long for its order")
+    sourcing_policy_file: Path | None = Field(None, description="sourcing-policy.json (see docs/orders.md)")
+    erp_rate_limit_per_s: float = Field(20.0, gt=0, description="ERP commands per second, per worker")
+    erp_rate_limit_burst: int = Field(40, ge=1, description="ERP commands sent at once after a quiet spell")
+
     log_level: str = "INFO"
     log_format: str = Field("json", pattern="^(json|text)$")
 

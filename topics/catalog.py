@@ -35,6 +35,20 @@ RMA_DECISIONS = TopicSpec(
 CREDIT_MEMOS = TopicSpec(
     "erp.credit-memos", Role.SOURCE, "return_id", "erp/credit_memo_issued", System.ERP, (D,),
     "A credit memo issued for a return.")
+ITEM_MASTER = TopicSpec(
+    "erp.item-master", Role.SOURCE, "sku", "erp/item_master_changed", System.ERP, (D,),
+    "The item master per SKU, whole (description, unit, category, stocked/special-order/drop-ship, supplier and "
+    "lead time, active); compacted: the latest record per SKU is the item master.",
+    cleanup=Cleanup.COMPACT, retention_ms=None)
+PRICES = TopicSpec(
+    "erp.prices", Role.SOURCE, "sku", "erp/price_changed", System.ERP, (D,),
+    "Price entries per SKU: price lists, customer-group and customer contract prices, quantity breaks, validity "
+    "windows.")
+CUSTOMER_ACCOUNTS = TopicSpec(
+    "erp.customer-accounts", Role.SOURCE, "customer_id", "erp/customer_account_changed", System.ERP, (D,),
+    "Customer accounts, whole: status, credit hold and limit, price list and group, channels and the SKUs or "
+    "categories the customer may buy; compacted: the latest record per customer is the account.",
+    cleanup=Cleanup.COMPACT, retention_ms=None)
 
 # --- WMS: physical movements ----------------------------------------------------------------------------------------
 INVENTORY_MOVEMENTS = TopicSpec(
@@ -46,6 +60,9 @@ PICKS = TopicSpec(
 SHIPMENTS = TopicSpec(
     "wms.shipments", Role.SOURCE, "order_id", "wms/shipment_confirmed", System.WMS, (D,),
     "Ship confirmations: what left which location for an order, with the carrier's tracking number.")
+FULFILMENT_CANCELLATIONS = TopicSpec(
+    "wms.fulfilment-cancellations", Role.SOURCE, "order_id", "wms/fulfilment_cancel_answered", System.WMS, (D,),
+    "The warehouse accepts or refuses a cancellation request (refused: the units already left).")
 RETURN_RECEIPTS = TopicSpec(
     "wms.return-receipts", Role.SOURCE, "return_id", "wms/return_received", System.WMS, (D,),
     "Returned units received into quality control, and their disposition (restock or scrap).")
@@ -89,6 +106,18 @@ INVENTORY_COMMANDS = TopicSpec(
 RESERVATION_RESULTS = TopicSpec(
     "distflow.reservation-results", Role.INTERNAL, "order_id", "internal/reservation_result", D, (D,),
     "The SKU owner's answers to reservation requests, keyed by order for the order saga.")
+ORDER_COMMANDS = TopicSpec(
+    "distflow.order-commands", Role.INTERNAL, "order_id", "internal/order_command", D, (D,),
+    "Validated order facts (placed, ERP decisions, cancellations, shipments, tracking) re-keyed by order id, so the "
+    "order's owner decides alone whatever partitioner the source used.")
+ORDERS_CHANGELOG = TopicSpec(
+    "distflow.orders-by-id-changelog", Role.INTERNAL, "order_id", None, D, (D,),
+    "Changelog of the orders_by_id table: the saga's state per order (compact only).",
+    cleanup=Cleanup.COMPACT, retention_ms=None)
+ERP_OUTBOX_CHANGELOG = TopicSpec(
+    "distflow.erp-outbox-changelog", Role.INTERNAL, "command_id", None, D, (D,),
+    "Changelog of the erp_outbox table: ERP commands decided but still waiting for the rate limit (compact only).",
+    cleanup=Cleanup.COMPACT, retention_ms=None)
 INVENTORY_CHANGELOG = TopicSpec(
     "distflow.inventory-by-sku-changelog", Role.INTERNAL, "sku", None, D, (D,),
     "Changelog of the inventory_by_sku table (compact only: a trimmed changelog cannot be restored).",
@@ -97,14 +126,16 @@ INVENTORY_CHANGELOG = TopicSpec(
 SOURCE_TOPICS: tuple[TopicSpec, ...] = (
     ORDERS, ORDER_CANCELLATIONS, RETURN_REQUESTS,
     ORDER_DECISIONS, INVOICES, ON_HAND_SNAPSHOTS, INCOMING_SUPPLY, RMA_DECISIONS, CREDIT_MEMOS,
-    INVENTORY_MOVEMENTS, PICKS, SHIPMENTS, RETURN_RECEIPTS,
+    ITEM_MASTER, PRICES, CUSTOMER_ACCOUNTS,
+    INVENTORY_MOVEMENTS, PICKS, SHIPMENTS, FULFILMENT_CANCELLATIONS, RETURN_RECEIPTS,
     TRACKING,
 )
 DERIVED_TOPICS: tuple[TopicSpec, ...] = (
     AVAILABILITY_CHANGES, AVAILABILITY_SNAPSHOT, ORDER_STATUS, FULFILMENT_REQUESTS, ERP_COMMANDS, EXCEPTIONS,
     DEAD_LETTERS,
 )
-INTERNAL_TOPICS: tuple[TopicSpec, ...] = (INVENTORY_COMMANDS, RESERVATION_RESULTS, INVENTORY_CHANGELOG)
+INTERNAL_TOPICS: tuple[TopicSpec, ...] = (
+    INVENTORY_COMMANDS, RESERVATION_RESULTS, INVENTORY_CHANGELOG, ORDER_COMMANDS, ORDERS_CHANGELOG, ERP_OUTBOX_CHANGELOG)
 ALL_TOPICS: tuple[TopicSpec, ...] = SOURCE_TOPICS + DERIVED_TOPICS + INTERNAL_TOPICS
 
 

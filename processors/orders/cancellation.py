@@ -106,7 +106,7 @@ def erp_cancel(order: Order, erp_lines: list[ErpLine], cause: Cause, reason: str
     if not erp_lines or not (order.acceptance_requested or order.acceptance is not Acceptance.PENDING):
         return ()
     return (ErpCommand(*cause.head, f"{order.order_id}/cancel/{cause.event_id}", ErpCommandKind.CANCEL_ORDER,
-                       ErpPriority.HIGH, tuple(erp_lines), order.customer, reason=reason),)
+                       ErpPriority.NORMAL, tuple(erp_lines), order.customer, reason=reason),)
 
 
 def _released(line: OrderLine, cause: Cause) -> tuple[OrderLine, tuple[ReleaseLine, ...]]:

@@ -21,9 +21,11 @@ class ErpCommandKind(StrEnum):
 
 
 class ErpPriority(StrEnum):
+    """The ERP rate limiter's queues, served strictly in this order (the erp_command schema's enum)."""
+
     CHECKOUT_CRITICAL = "CHECKOUT_CRITICAL"  # a customer is waiting: first through the rate limit
-    HIGH = "HIGH"
-    NORMAL = "NORMAL"
+    NORMAL = "NORMAL"  # cancellations, purchase orders for supplier lines
+    BACKGROUND = "BACKGROUND"  # housekeeping that can wait out a promotion spike
 
 
 class OrderExceptionType(StrEnum):

@@ -1,7 +1,10 @@
 """Intake: decode and validate source events, dead-letter the bad ones with a reason, re-key the good ones.
 
 Correctness must not depend on how an external producer partitioned its records, so every fact that touches
-stock is re-keyed by SKU onto distflow.inventory-commands; the SKU's owner then decides alone.
+stock is re-keyed by SKU onto distflow.inventory-commands (the SKU's owner decides alone) and every fact about an
+order is re-keyed by order id onto distflow.order-commands (the order's owner decides alone). A shipment is both:
+units left a shelf, and an order moved on. A record is translated whole before anything is emitted, so a bad line
+dead-letters the record instead of half-applying it.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from streams.engine.records import InputRecord, OutputRecord
 from streams.metrics import WorkerMetrics
 from streams.topic_names import DeployedCatalog
 from streams.translate import inventory as inv
+from streams.translate import orders as order_facts
 from streams.translate.validation import Invalid
 from topics import catalog
 from topics.codec import AvroCodec
@@ -33,6 +37,14 @@ INVENTORY_TRANSLATORS: Mapping[TopicSpec, inv.Translator] = {
     catalog.SHIPMENTS: inv.shipment_confirmed,
     catalog.RETURN_RECEIPTS: inv.return_received,
 }
+ORDER_TRANSLATORS: Mapping[TopicSpec, order_facts.Translator] = {
+    catalog.ORDERS: order_facts.order_placed,
+    catalog.ORDER_CANCELLATIONS: order_facts.cancellation_requested,
+    catalog.ORDER_DECISIONS: order_facts.order_decision,
+    catalog.FULFILMENT_CANCELLATIONS: order_facts.fulfilment_cancel_answered,
+    catalog.SHIPMENTS: order_facts.shipment_confirmed,
+    catalog.TRACKING: order_facts.tracking_milestone,
+}
 
 
 class IntakeStage:
@@ -40,11 +52,14 @@ class IntakeStage:
     tables = ()
 
     def __init__(self, codec: AvroCodec, names: DeployedCatalog, metrics: WorkerMetrics,
-                 clock_ms: Callable[[], int] = lambda: int(time.time() * 1000)) -> None:
+                 clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+                 supplier_locations: frozenset[str] = frozenset()) -> None:
         self.codec, self.names, self.metrics, self.clock_ms = codec, names, metrics, clock_ms
-        self._spec_by_topic = {names[spec]: spec for spec in INVENTORY_TRANSLATORS}
+        self.supplier_locations = supplier_locations  # drop-ship senders: their shipments never touch our stock
+        self._spec_by_topic = {names[spec]: spec for spec in (*INVENTORY_TRANSLATORS, *ORDER_TRANSLATORS)}
         self.input_topics = tuple(sorted(self._spec_by_topic))
         self._commands_topic = names[catalog.INVENTORY_COMMANDS]
+        self._order_commands_topic = names[catalog.ORDER_COMMANDS]
         self._dead_letters_topic = names[catalog.DEAD_LETTERS]
 
     def process(self, records: Sequence[InputRecord], out: Emitter) -> None:
@@ -71,7 +86,8 @@ class IntakeStage:
         envelope = event.get("envelope") or {}
         with logs.handling(envelope.get("correlation_id"), envelope.get("event_id")):
             try:
-                commands = INVENTORY_TRANSLATORS[spec](event, now_ms)
+                commands = self._inventory_commands(spec, event, now_ms)
+                order_commands = ORDER_TRANSLATORS[spec](event, now_ms) if spec in ORDER_TRANSLATORS else []
             except Invalid as invalid:
                 self._reject(record, invalid.reason_code, invalid.reason, envelope.get("correlation_id"), out)
                 return
@@ -84,6 +100,19 @@ class IntakeStage:
                                           cmd.record)
                 out.emit(OutputRecord(self._commands_topic, cmd.sku.encode(), value,
                                       headers=_correlation_header(envelope)))
+            for order_cmd in order_commands:
+                value = self.codec.encode(self._order_commands_topic, catalog.ORDER_COMMANDS.value_schema or "",
+                                          order_cmd.record)
+                out.emit(OutputRecord(self._order_commands_topic, order_cmd.order_id.encode(), value,
+                                      headers=_correlation_header(envelope)))
+
+    def _inventory_commands(self, spec: TopicSpec, event: dict, now_ms: int) -> list[inv.Command]:  # type: ignore[type-arg]
+        translator = INVENTORY_TRANSLATORS.get(spec)
+        if translator is None:
+            return []
+        if spec is catalog.SHIPMENTS and event.get("location") in self.supplier_locations:
+            return []  # a supplier shipped straight to the customer (drop-ship): no shelf of ours changed
+        return translator(event, now_ms)
 
     def _reject(self, record: InputRecord, reason_code: str, reason: str, correlation_id: str | None,
                 out: Emitter) -> None:

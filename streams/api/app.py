@@ -12,11 +12,14 @@ from prometheus_client import CollectorRegistry
 
 from streams.api import middleware
 from streams.api.auth import ApiKeyAuthenticator
+from streams.api.checkout import CHECKOUT, CheckoutContext
 from streams.api.metrics import ApiMetrics
+from streams.api.orders import ORDERS, DictOrderReader, OrderReader, RedisOrderReader
 from streams.api.openapi import build_document
 from streams.api.queries import parse_channels
 from streams.api.rate_limit import TokenBucketLimiter
 from streams.api.routes import CONTEXT, OPENAPI_DOCUMENT, ROUTES, ServingContext
+from streams.readmodel.reader import CheckoutReader, DictCheckoutReader
 from streams.settings import Settings
 from streams.snapshot.reader import AvailabilityReader
 from streams.snapshot.writer import wall_clock_ms
@@ -27,7 +30,10 @@ MAX_BODY_BYTES = 256 * 1024
 
 def build_api(settings: Settings, reader: AvailabilityReader, *, registry: CollectorRegistry | None = None,
               clock_ms: Callable[[], int] = wall_clock_ms,
-              limiter: TokenBucketLimiter | None = None) -> web.Application:
+              limiter: TokenBucketLimiter | None = None,
+              checkout_reader: CheckoutReader | None = None,
+              order_reader: OrderReader | None = None) -> web.Application:
+    """checkout_reader: the checkout read model (default: an empty in-memory one, every customer unknown)."""
     registry = registry if registry is not None else CollectorRegistry()
     authenticator = ApiKeyAuthenticator(settings.api_keys)
     if authenticator.client_count == 0:
@@ -41,6 +47,9 @@ def build_api(settings: Settings, reader: AvailabilityReader, *, registry: Colle
     app[CONTEXT] = ServingContext(reader, parse_channels(settings.api_channels),
                                   settings.api_read_your_writes_wait_ms, settings.api_batch_max_skus, clock_ms,
                                   registry)
+    app[CHECKOUT] = CheckoutContext(checkout_reader if checkout_reader is not None else DictCheckoutReader(),
+                                    reader, app[CONTEXT].channels, clock_ms)
+    app[ORDERS] = order_reader if order_reader is not None else DictOrderReader({})
     app[OPENAPI_DOCUMENT] = build_document(ROUTES, batch_max_skus=settings.api_batch_max_skus)
     for route in ROUTES:
         app.router.add_route(route.method, route.router_path, route.handler, name=route.name)
@@ -49,10 +58,13 @@ def build_api(settings: Settings, reader: AvailabilityReader, *, registry: Colle
 
 async def _serving_app(settings: Settings) -> web.Application:
     from streams.snapshot.connection import snapshot_reader_client
+    from streams.readmodel.reader import RedisCheckoutReader
     from streams.snapshot.reader import RedisAvailabilityReader
 
     client = snapshot_reader_client(settings)
-    app = build_api(settings, RedisAvailabilityReader(client, settings.redis_key_prefix))
+    app = build_api(settings, RedisAvailabilityReader(client, settings.redis_key_prefix),
+                    checkout_reader=RedisCheckoutReader(client, settings.redis_key_prefix),
+                    order_reader=RedisOrderReader(client, settings.redis_key_prefix))
 
     async def close_redis(_: web.Application) -> None:
         await client.aclose()

@@ -9,6 +9,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from streams.api import checkout_openapi, orders_openapi
 from streams.api.queries import CHANNEL_PATTERN, LOCATION_PATTERN
 from streams.api.routes import ROUTES, RouteSpec
 from streams.snapshot.keys import SKU_PATTERN
@@ -17,9 +18,10 @@ API_VERSION = "1.0.0"
 SECURITY_SCHEMES = ("bearerAuth", "apiKeyHeader")
 SCOPES = {
     "availability:read": "read the availability snapshot",
-    "orders:read": "read order status (planned)",
     "exceptions:read": "read operational exceptions (planned)",
     "exceptions:write": "resolve operational exceptions (planned)",
+    **checkout_openapi.SCOPES,
+    **orders_openapi.SCOPES,
 }
 STATUS_TEXT = {
     400: ("Malformed request: bad JSON, an invalid SKU/location, an unknown channel, too many SKUs", "Error"),
@@ -93,6 +95,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                                    "description": "informational: quiet is not dead"}}},
     "OpenApiDocument": {"type": "object", "required": ["openapi", "paths"]},
 }
+PARAMETERS.update(checkout_openapi.PARAMETERS)
+PARAMETERS.update(orders_openapi.PARAMETERS)
+SCHEMAS.update(checkout_openapi.SCHEMAS)
+SCHEMAS.update(orders_openapi.SCHEMAS)
 
 
 def build_document(routes: Sequence[RouteSpec] = ROUTES, *, batch_max_skus: int = 500) -> dict[str, Any]:
@@ -147,6 +153,8 @@ def _failure(status: int, route: RouteSpec) -> dict[str, Any]:
     description, schema = STATUS_TEXT[status]
     if route.name == "readiness" and status == 503:
         description = "Redis does not answer: take this replica out of rotation"
+    if route.name == "price_for_customer" and status == 404:
+        description, schema = "No account for the customer, or no item master for the SKU", "PriceNotFound"
     answer: dict[str, Any] = {"description": description,
                               "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
     headers: dict[str, Any] = {}

@@ -10,6 +10,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from streams.api import queries
 from streams.api.auth import AVAILABILITY_READ
+from streams.api.checkout import CHECKOUT_VALIDATE, PRICES_READ, price_for_customer, validate_checkout
+from streams.api.orders import ORDERS_READ, order_status, order_timeline
 from streams.api.responses import availability_answer, error_response, json_response
 from streams.snapshot.entry import AvailabilityEntry
 from streams.snapshot.reader import AvailabilityReader
@@ -130,6 +132,22 @@ ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec("availability_of_many_skus", "POST", "/v1/availability/query", availability_of_many_skus,
               "Available to promise of up to 500 SKUs in one call; unknown SKUs are listed, not an error",
               AVAILABILITY_READ, "BatchAnswer", (400, 413, 503), request_body="BatchQuery"),
+    RouteSpec("price_for_customer", "GET", "/v1/prices/{sku}", price_for_customer,
+              "The price a customer pays for a quantity of a SKU now: unit price, the rule that gave it, valid until",
+              PRICES_READ, "PriceAnswer", (400, 404, 503), parameters=("sku", "customer", "qty"),
+              path_patterns={"sku": r"[\s\S]+"}),
+    RouteSpec("validate_checkout", "POST", "/v1/checkout/validate", validate_checkout,
+              "A cart validated in one round trip: per line purchasable or why not, price and rule, available to "
+              "promise and from where; one verdict", CHECKOUT_VALIDATE, "CartAnswer", (400, 413, 503),
+              request_body="Cart"),
+    RouteSpec("order_status", "GET", "/v1/orders/{order_id}", order_status,
+              "An order's status (derived from its lines), ERP acceptance, lines, fulfilments and shipments",
+              ORDERS_READ, "OrderAnswer", (400, 404, 503), parameters=("order_id",),
+              path_patterns={"order_id": r"[^/]+"}),
+    RouteSpec("order_timeline", "GET", "/v1/orders/{order_id}/timeline", order_timeline,
+              "Every transition of an order: when, from what to what, why, the event that caused it",
+              ORDERS_READ, "OrderTimeline", (400, 404, 503), parameters=("order_id",),
+              path_patterns={"order_id": r"[^/]+"}),
     RouteSpec("liveness", "GET", "/healthz", liveness, "The process is up (no Redis call)", None, "Liveness"),
     RouteSpec("readiness", "GET", "/readyz", readiness, "Redis answers; reports the snapshot writer's heartbeat",
               None, "Readiness", (503,)),

@@ -135,6 +135,7 @@ class BatchWorker:
                 self._producer.begin_transaction()
             try:
                 self._process(records)
+                self._tick(self._due_stages())
                 self._commit(records)
             except BaseException:
                 self._abandon_batch()
@@ -142,6 +143,8 @@ class BatchWorker:
             elapsed = time.perf_counter() - started
             for observer in self._observers:
                 observer(records, elapsed, self._last_sent)
+        elif due := self._due_stages():
+            self._timer_batch(due)
         else:
             for stage in self.stages:
                 idle = getattr(stage, "on_idle", None)
@@ -149,6 +152,26 @@ class BatchWorker:
                     idle()
         self._measure_lag()
         return len(records)
+
+    # -- timers: work that is due without a record (SLA deadlines, the ERP rate limit) ------------------------------
+    def _due_stages(self) -> list[Stage]:
+        return [stage for stage in self.stages if getattr(stage, "tick_due", None) is not None and
+                stage.tick_due()]  # type: ignore[attr-defined]
+
+    def _tick(self, stages: list[Stage]) -> None:
+        for stage in stages:
+            stage.tick(self._emitter)  # type: ignore[attr-defined]
+
+    def _timer_batch(self, stages: list[Stage]) -> None:
+        """A batch without input records: its outputs and state changes commit like any other, with no offsets."""
+        if self.exactly_once:
+            self._producer.begin_transaction()
+        try:
+            self._tick(stages)
+            self._commit([])
+        except BaseException:
+            self._abandon_batch()
+            raise
 
     # -- one batch -----------------------------------------------------------------------------------------------------
     def _process(self, records: list[InputRecord]) -> None:
@@ -166,15 +189,16 @@ class BatchWorker:
                 for key, value in items:
                     self._emitter.emit_changelog(table.changelog_topic, partition, key, value)
         if self.exactly_once:  # outputs, changelog and offsets commit together, or not at all
-            self._producer.send_offsets_to_transaction(_next_offsets(records),
-                                                       self._consumer.consumer_group_metadata(), 30)
+            if records:
+                self._producer.send_offsets_to_transaction(_next_offsets(records),
+                                                           self._consumer.consumer_group_metadata(), 30)
             self._producer.commit_transaction(self.config.flush_timeout_s)
             self._emitter.flush(self.config.flush_timeout_s)
         else:
             self._emitter.flush(self.config.flush_timeout_s)
         for table in self._tables:
             table.persist(self._emitter.acknowledged.get(table.changelog_topic, {}))
-        if not self.exactly_once:
+        if not self.exactly_once and records:
             self._consumer.commit(offsets=_next_offsets(records), asynchronous=False)
         self._last_sent = dict(self._emitter.sent_by_topic)
         self._emitter.reset()

@@ -18,7 +18,7 @@ Schema = dict[str, Any]
 def test_every_current_schema_reads_every_kept_earlier_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert check_compatibility() == []
     assert main_check() == 0
-    assert "ok: 22 schemas" in capsys.readouterr().out
+    assert f"ok: {len(SchemaStore().names())} schemas" in capsys.readouterr().out
     assert any(len(SchemaStore().versions(name)) > 1 for name in SchemaStore().names())
 
 

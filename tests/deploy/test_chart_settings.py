@@ -14,12 +14,7 @@ from streams.settings import Settings
 from tests.deploy.chart import Rendered, ci_values, container, name_of, pod_spec, render, secret_values, volume
 
 ENV_PREFIX = "DISTFLOW_"
-# Business policy the processors will read; not (yet) fields of Settings.
-POLICY_ENV = {
-    "DISTFLOW_SLA_ORDER_ACCEPTANCE_SECONDS", "DISTFLOW_SLA_ALLOCATION_SECONDS",
-    "DISTFLOW_SLA_SHIPMENT_CONFIRMATION_SECONDS", "DISTFLOW_SLA_RETURN_COMPLETION_SECONDS",
-    "DISTFLOW_SOURCING_POLICY_FILE",
-}
+POLICY_ENV: set[str] = set()  # every DISTFLOW_* variable of the chart is a field of Settings
 SENTINEL = "S3cr3t-sentinel"
 # Every optional value set, secrets set to recognisable sentinels.
 EVERYTHING: dict[str, Any] = {

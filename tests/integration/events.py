@@ -56,3 +56,50 @@ def release_command(sku: str, order_id: str, line_id: str) -> dict[str, object]:
                                   event_id=f"release:{order_id}:{line_id}")
     record.update(command="RELEASE", quantity=0, ordered_at=None)
     return record
+
+
+# --- orders ------------------------------------------------------------------------------------------------------------
+def order_line(line_id: str, sku: str, quantity: int, kind: str = "STOCKED",
+               supplier: str | None = None) -> dict[str, object]:
+    return {"line_id": line_id, "sku": sku, "quantity": quantity, "unit_price": "10.00", "price_reference": None,
+            "fulfilment_kind": kind, "supplier_id": supplier}
+
+
+def order_placed(order_id: str, lines: list[dict[str, object]], customer: str = "CUST-1",
+                 event_id: str | None = None) -> dict[str, object]:
+    return {"envelope": envelope("OrderPlaced", "commerce", correlation_id=f"corr-{order_id}", event_id=event_id),
+            "order_id": order_id, "channel": "web", "customer": {"customer_id": customer, "customer_group": None,
+                                                               "account_number": None},
+            "lines": lines, "currency": "EUR", "ship_by": None, "shipping_address": None}
+
+
+def erp_decision(order_id: str, decision: str, reason: str | None = None) -> dict[str, object]:
+    return {"envelope": envelope("OrderDecision", "erp", correlation_id=f"corr-{order_id}"), "order_id": order_id,
+            "decision": decision, "reason": reason, "erp_order_number": None}
+
+
+def cancellation(order_id: str, line_ids: list[str] | None = None) -> dict[str, object]:
+    return {"envelope": envelope("OrderCancellationRequested", "commerce", correlation_id=f"corr-{order_id}"),
+            "order_id": order_id, "line_ids": line_ids or [], "reason": "customer changed their mind"}
+
+
+def fulfilment_cancel_answer(order_id: str, fulfilment_id: str, location: str, accepted: bool) -> dict[str, object]:
+    return {"envelope": envelope("FulfilmentCancelAnswered", "wms", correlation_id=f"corr-{order_id}"),
+            "order_id": order_id, "fulfilment_id": fulfilment_id, "location": location, "accepted": accepted,
+            "reason": None if accepted else "already shipped"}
+
+
+def shipment(order_id: str, shipment_id: str, location: str, lines: list[tuple[str, str, int]],
+             fulfilment_id: str = "") -> dict[str, object]:
+    """lines: (line id as on the fulfilment request, sku, quantity)."""
+    return {"envelope": envelope("ShipmentConfirmed", "wms", correlation_id=f"corr-{order_id}"),
+            "shipment_id": shipment_id, "order_id": order_id, "fulfilment_id": fulfilment_id,
+            "location": location, "carrier": "DHL", "tracking_number": f"TRK-{shipment_id}",
+            "lines": [{"line_id": line_id, "sku": sku, "quantity": quantity} for line_id, sku, quantity in lines]}
+
+
+def tracking(order_id: str, shipment_id: str, milestone: str) -> dict[str, object]:
+    at = next_event_time()
+    return {"envelope": envelope("TrackingMilestone", "carrier", correlation_id=f"corr-{order_id}", occurred_at=at),
+            "shipment_id": shipment_id, "order_id": order_id, "carrier": "DHL",
+            "tracking_number": f"TRK-{shipment_id}", "milestone": milestone, "detail": None, "milestone_at": at}

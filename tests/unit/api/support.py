@@ -11,6 +11,8 @@ from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
 from streams.api.app import build_api
+from streams.api.orders import DictOrderReader
+from streams.readmodel.reader import DictCheckoutReader
 from streams.settings import Settings
 from streams.snapshot.entry import AvailabilityEntry
 from streams.snapshot.memory import DictAvailabilityReader
@@ -24,7 +26,8 @@ AS_OF_MS = 1_795_700_000_000
 
 def api_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "api_keys": SecretStr(f"{STOREFRONT_KEY}=availability:read,orders:read;{OPS_KEY}=exceptions:read"),
+        "api_keys": SecretStr(f"{STOREFRONT_KEY}=availability:read,orders:read,prices:read,checkout:validate;"
+                              f"{OPS_KEY}=exceptions:read"),
         "api_rate_limit_per_s": 1_000.0, "api_rate_limit_burst": 1_000,
         "api_channels": "web=EAST,WEST;b2b-east=EAST", "api_read_your_writes_wait_ms": 150,
     }
@@ -36,6 +39,21 @@ def entry(sku: str = "SKU-1", version: int = 7, east: int = 10, west: int = 2, n
     locations = {"EAST": east, "WEST": west} | ({"NORTH": north} if north else {})
     return AvailabilityEntry(sku, version, AS_OF_MS, east + west + north, locations, {"inventory-commands:1": 41},
                              written_at_ms=AS_OF_MS + 20)
+
+
+def example_order_reader() -> DictOrderReader:
+    """One order, as the worker's order view writes it (streams/order_view.py)."""
+    line = {"line_id": "L1", "sku": "SKU-1", "requested": 2, "reserved": 2, "backordered": 0, "allocated": 0,
+            "shipped": 0, "delivered": 0, "cancelled": 0, "returned": 0}
+    timeline = [{"at": AS_OF_MS, "axis": "status", "from": "", "to": "RECEIVED", "reason": "OrderPlaced",
+                 "caused_by": "evt-1", "correlation_id": "corr-1"},
+                {"at": AS_OF_MS + 50, "axis": "status", "from": "RECEIVED", "to": "RESERVED",
+                 "reason": "ReservationAnswer RESERVED for claim L1", "caused_by": "evt-2", "correlation_id": "corr-1"}]
+    document = {"order_id": "O-1001", "status": "RESERVED", "acceptance": "PENDING", "customer": "C-1001",
+                "channel": "web", "correlation_id": "corr-1", "placed_at": AS_OF_MS, "version": 2,
+                "as_of": AS_OF_MS + 50, "lines": [line], "fulfilments": [], "shipments": [], "held_facts": 0,
+                "deadlines": [], "timeline": timeline, "timeline_dropped": 0}
+    return DictOrderReader({"O-1001": document})
 
 
 class RecordingReader(DictAvailabilityReader):
@@ -56,9 +74,15 @@ def bearer(key: str = STOREFRONT_KEY) -> dict[str, str]:
 
 @asynccontextmanager
 async def served(reader: DictAvailabilityReader | None = None, settings: Settings | None = None,
-                 registry: CollectorRegistry | None = None) -> AsyncIterator[TestClient]:
+                 registry: CollectorRegistry | None = None,
+                 checkout: DictCheckoutReader | None = None,
+                 orders: DictOrderReader | None = None) -> AsyncIterator[TestClient]:
+    from tests.unit.checkout.support import example_checkout_reader
+
     app = build_api(settings or api_settings(), reader if reader is not None else RecordingReader([entry()]),
-                    registry=registry, clock_ms=lambda: NOW_MS)
+                    registry=registry, clock_ms=lambda: NOW_MS,
+                    checkout_reader=checkout if checkout is not None else example_checkout_reader(),
+                    order_reader=orders if orders is not None else example_order_reader())
     async with TestClient(TestServer(app)) as client:
         yield client
 

@@ -23,6 +23,9 @@ def example_request(path: str, operation: dict[str, Any]) -> tuple[str, Any]:
     for parameter in operation.get("parameters", []):
         if parameter["in"] == "path":
             path = path.replace("{" + parameter["name"] + "}", parameter["example"])
+    required = [p for p in operation.get("parameters", []) if p["in"] == "query" and p["required"]]
+    if required:
+        path += "?" + "&".join(f"{p['name']}={p['example']}" for p in required)
     body = None
     if "requestBody" in operation:
         name = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]

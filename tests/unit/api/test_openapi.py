@@ -14,7 +14,8 @@ from jsonschema import Draft202012Validator
 from streams.api.app import build_api
 from streams.api.openapi import build_document
 from streams.api.routes import ROUTES
-from tests.unit.api.support import RecordingReader, api_settings, bearer, entry, run, served
+from streams.readmodel.reader import DictCheckoutReader
+from tests.unit.api.support import RecordingReader, api_settings, bearer, entry, example_order_reader, run, served
 
 DOCUMENT = build_document()
 Call = Callable[[TestClient], Awaitable[Any]]
@@ -81,6 +82,8 @@ def post(path: str, body: Any, headers: dict[str, str] | None = None) -> Call:
 
 
 ONE, QUERY = "/v1/availability/{sku}", "/v1/availability/query"
+PRICE, CART = "/v1/prices/{sku}", "/v1/checkout/validate"
+ORDER, TIMELINE = "/v1/orders/{order_id}", "/v1/orders/{order_id}/timeline"
 HEALTHY_TOUR: list[tuple[str, str, Call]] = [
     (ONE, "GET", get("/v1/availability/SKU-1")),
     (ONE, "GET", get("/v1/availability/a%20b")),
@@ -93,14 +96,44 @@ HEALTHY_TOUR: list[tuple[str, str, Call]] = [
     (QUERY, "POST", post(QUERY, {"skus": ["SKU-1"]}, {})),
     (QUERY, "POST", post(QUERY, {"skus": ["SKU-1"]}, bearer("ops-console-key-93be51d0"))),
     (QUERY, "POST", post(QUERY, b'{"skus":["' + b"A" * 300_000 + b'"]}')),
+    (PRICE, "GET", get("/v1/prices/SKU-00001?customer=C-1001&qty=12")),
+    (PRICE, "GET", get("/v1/prices/SKU-00001?customer=NOBODY")),
+    (PRICE, "GET", get("/v1/prices/SKU-00001?qty=0&customer=C-1001")),
+    (PRICE, "GET", get("/v1/prices/SKU-00001?customer=C-1001", {})),
+    (PRICE, "GET", get("/v1/prices/SKU-00001?customer=C-1001", bearer("ops-console-key-93be51d0"))),
+    (CART, "POST", post(CART, {"customer": "C-1001", "lines": [{"sku": "SKU-00001", "quantity": 2},
+                                                               {"sku": "GHOST", "quantity": 1}]})),
+    (CART, "POST", post(CART, {"customer": "NOBODY", "lines": [{"sku": "SKU-00001", "quantity": 2}]})),
+    (CART, "POST", post(CART, {"customer": "C-1001", "lines": []})),
+    (CART, "POST", post(CART, {"customer": "C-1001", "lines": [{"sku": "A", "quantity": 1}]}, {})),
+    (CART, "POST", post(CART, {"customer": "C-1001", "lines": [{"sku": "A", "quantity": 1}]},
+                        bearer("ops-console-key-93be51d0"))),
+    (CART, "POST", post(CART, b'{"customer":"C-1001","lines":["' + b"A" * 300_000 + b'"]}')),
+    (ORDER, "GET", get("/v1/orders/O-1001")),
+    (ORDER, "GET", get("/v1/orders/NO-SUCH-ORDER")),
+    (ORDER, "GET", get("/v1/orders/%3Cscript%3E")),
+    (ORDER, "GET", get("/v1/orders/O-1001", {})),
+    (ORDER, "GET", get("/v1/orders/O-1001", bearer("ops-console-key-93be51d0"))),
+    (TIMELINE, "GET", get("/v1/orders/O-1001/timeline")),
+    (TIMELINE, "GET", get("/v1/orders/NO-SUCH-ORDER/timeline")),
+    (TIMELINE, "GET", get("/v1/orders/%3Cscript%3E/timeline")),
+    (TIMELINE, "GET", get("/v1/orders/O-1001/timeline", {})),
+    (TIMELINE, "GET", get("/v1/orders/O-1001/timeline", bearer("ops-console-key-93be51d0"))),
     ("/healthz", "GET", get("/healthz", {})),
     ("/readyz", "GET", get("/readyz", {})),
     ("/openapi.json", "GET", get("/openapi.json", {})),
     ("/metrics", "GET", get("/metrics", {})),
 ]
 OUTAGE_TOUR = [(ONE, "GET", get("/v1/availability/SKU-1")), (QUERY, "POST", post(QUERY, {"skus": ["SKU-1"]})),
-               ("/readyz", "GET", get("/readyz", {}))]
-THROTTLED_TOUR = [(ONE, "GET", get("/v1/availability/SKU-1"))] * 2 + [(QUERY, "POST", post(QUERY, {"skus": ["A"]}))]
+               ("/readyz", "GET", get("/readyz", {})), (PRICE, "GET", get("/v1/prices/SKU-1?customer=C-1001")),
+               (CART, "POST", post(CART, {"customer": "C-1001", "lines": [{"sku": "SKU-1", "quantity": 1}]})),
+               (ORDER, "GET", get("/v1/orders/O-1001")), (TIMELINE, "GET", get("/v1/orders/O-1001/timeline"))]
+THROTTLED_TOUR = [(ONE, "GET", get("/v1/availability/SKU-1"))] * 2 + [(QUERY, "POST", post(QUERY, {"skus": ["A"]})),
+                                                                     (PRICE, "GET", get("/v1/prices/A?customer=C")),
+                                                                     (CART, "POST", post(CART, {})),
+                                                                     (ORDER, "GET", get("/v1/orders/O-1001")),
+                                                                     (TIMELINE, "GET",
+                                                                      get("/v1/orders/O-1001/timeline"))]
 
 
 async def tour(client: TestClient, calls: list[tuple[str, str, Call]]) -> list[tuple[str, str, int, str, Any]]:
@@ -120,7 +153,11 @@ def answers() -> list[tuple[str, str, int, str, Any]]:
         down.reachable = False
         async with served(settings=api_settings(api_read_your_writes_wait_ms=10)) as client:
             seen = await tour(client, HEALTHY_TOUR)
-        async with served(down) as client:
+        down_checkout = DictCheckoutReader()
+        down_checkout.reachable = False
+        down_orders = example_order_reader()
+        down_orders.reachable = False
+        async with served(down, checkout=down_checkout, orders=down_orders) as client:
             seen += await tour(client, OUTAGE_TOUR)
         async with served(settings=api_settings(api_rate_limit_per_s=0.01, api_rate_limit_burst=1)) as client:
             seen += await tour(client, THROTTLED_TOUR)

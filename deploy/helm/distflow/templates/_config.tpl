@@ -1,8 +1,8 @@
 {{/*
 The data of the ConfigMap and the Secret, defined once: the release's ConfigMap/Secret and the copies the
 pre-install/pre-upgrade hook Job reads (hooks run before the release's own objects exist) render the same data.
-Every key is a DISTFLOW_* variable of streams/settings.py, except DISTFLOW_SLA_* and
-DISTFLOW_SOURCING_POLICY_FILE (business policy, read by the processors) and the sourcing-policy.json file.
+Every key is a DISTFLOW_* variable of streams/settings.py, plus the sourcing-policy.json file that
+DISTFLOW_SOURCING_POLICY_FILE points at.
 */}}
 
 {{/* Mount points shared by the env vars below and the pod volumes (_pod.tpl). */}}
@@ -72,6 +72,10 @@ DISTFLOW_SLA_ORDER_ACCEPTANCE_SECONDS: {{ .Values.sla.orderAcceptanceSeconds | i
 DISTFLOW_SLA_ALLOCATION_SECONDS: {{ .Values.sla.allocationSeconds | int64 | quote }}
 DISTFLOW_SLA_SHIPMENT_CONFIRMATION_SECONDS: {{ .Values.sla.shipmentConfirmationSeconds | int64 | quote }}
 DISTFLOW_SLA_RETURN_COMPLETION_SECONDS: {{ .Values.sla.returnCompletionSeconds | int64 | quote }}
+DISTFLOW_CREDIT_HOLD_TIMEOUT_SECONDS: {{ .Values.sla.creditHoldTimeoutSeconds | int64 | quote }}
+DISTFLOW_HELD_FACT_TIMEOUT_SECONDS: {{ .Values.sla.heldFactTimeoutSeconds | int64 | quote }}
+DISTFLOW_ERP_RATE_LIMIT_PER_S: {{ .Values.erp.rateLimitPerSecond | quote }}
+DISTFLOW_ERP_RATE_LIMIT_BURST: {{ .Values.erp.rateLimitBurst | int64 | quote }}
 DISTFLOW_SOURCING_POLICY_FILE: {{ printf "%s/sourcing-policy.json" (include "distflow.policyDir" .) | quote }}
 sourcing-policy.json: |
   {{- $policy := .Values.sourcingPolicy }}

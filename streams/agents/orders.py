@@ -1,0 +1,282 @@
+"""The order owner: the only task that changes an order, running its saga (processors/orders) per batch.
+
+Inputs, both keyed by order id: distflow.order-commands (the storefront, the ERP, the WMS and carriers, via
+intake) and distflow.reservation-results (the SKU owners' answers). Per batch: group by order (arrival order
+kept), read each order once, apply its facts, write it once (one changelog record per order per batch), publish
+the decisions: inventory commands to the SKU owners, fulfilment requests to the WMS, ERP commands through the
+durable rate-limited outbox, order status for portals, exceptions for operations. Timers (SLAs, credit hold,
+held facts) fire from the deadlines stored in the orders.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from processors import orders as o
+from processors.inventory import LocationQuantity
+from processors.orders.erp_queue import RateLimit
+from processors.orders.records import fact_from_record
+from streams import logs
+from streams.agents import order_outputs as outputs
+from streams.agents.erp_outbox import ErpOutbox
+from streams.agents.order_timers import DeadlineTimers
+from streams.dead_letters import dead_letter
+from streams.engine.emitter import Emitter
+from streams.engine.records import InputRecord, OutputRecord
+from streams.engine.state import ChangelogTable, TableCodec
+from streams.metrics import WorkerMetrics
+from streams.topic_names import DeployedCatalog
+from topics import catalog
+from topics.codec import AvroCodec
+from topics.partitioning import partition_for
+from topics.spec import TopicSpec
+from topics.wire import DecodeError
+
+log = logging.getLogger(__name__)
+Record = dict[str, object]
+SLA_OF = {o.OrderExceptionType.SLA_BREACH_ACCEPTANCE: "acceptance",
+          o.OrderExceptionType.SLA_BREACH_ALLOCATION: "allocation",
+          o.OrderExceptionType.SLA_BREACH_SHIPMENT: "shipment_confirmation",
+          o.OrderExceptionType.CREDIT_HOLD_TIMEOUT: "credit_hold"}
+
+
+class OrderView(Protocol):
+    def stage(self, order: o.Order) -> None: ...
+    def flush(self) -> None: ...
+    @property
+    def pending(self) -> int: ...
+
+
+def order_table_codec() -> TableCodec[o.Order]:
+    return TableCodec(lambda order: json.dumps(o.to_record(order), separators=(",", ":")).encode(),
+                      lambda raw: o.from_record(json.loads(raw)))
+
+
+class OrderStage:
+    name = "orders"
+
+    def __init__(self, codec: AvroCodec, names: DeployedCatalog, policy: o.OrderPolicy, erp_limit: RateLimit,
+                 metrics: WorkerMetrics, view: OrderView | None, state_dir: Path,
+                 clock_ms: Callable[[], int] = lambda: int(time.time() * 1000)) -> None:
+        self.codec, self.policy, self.metrics, self.view, self.clock_ms = codec, policy, metrics, view, clock_ms
+        self.commands_topic = names[catalog.ORDER_COMMANDS]
+        self.results_topic = names[catalog.RESERVATION_RESULTS]
+        self.input_topics = (self.commands_topic, self.results_topic)
+        self.out_topics = {spec: names[spec] for spec in (
+            catalog.INVENTORY_COMMANDS, catalog.ORDER_STATUS, catalog.FULFILMENT_REQUESTS, catalog.ERP_COMMANDS,
+            catalog.EXCEPTIONS, catalog.DEAD_LETTERS)}
+        self.table = ChangelogTable("orders_by_id", names[catalog.ORDERS_CHANGELOG], self.commands_topic,
+                                    order_table_codec(), state_dir)
+        self.outbox = ErpOutbox(names[catalog.ERP_OUTBOX_CHANGELOG], self.commands_topic, state_dir, erp_limit,
+                                names[catalog.ERP_COMMANDS])
+        self.tables = (self.table, self.outbox.table)
+        self.timers = DeadlineTimers()
+        self._backlog: dict[str, str] = {}  # order id → open status (for the backlog gauge)
+        self._known_partitions: set[int] = set()
+        self._partitions: int | None = None
+
+    # -- engine hooks --------------------------------------------------------------------------------------------
+    def on_partition_count(self, count: int) -> None:
+        self._partitions = count
+
+    def process(self, records: Sequence[InputRecord], out: Emitter) -> None:
+        self._sync_partitions()
+        by_order: dict[tuple[int, str], list[tuple[InputRecord, o.OrderFact]]] = {}
+        for record, fact in self._facts(records, out):
+            owner = partition_for(fact.order_id.encode(), self._partition_count())
+            if owner != record.partition:
+                self._forward_to_owner(record, fact.order_id, owner, out)
+                continue
+            by_order.setdefault((record.partition, fact.order_id), []).append((record, fact))
+        now_ms = self.clock_ms()
+        for (partition, order_id), items in by_order.items():
+            self._apply_order(partition, order_id, items, now_ms, out)
+
+    def tick_due(self) -> bool:
+        now_ms = self.clock_ms()
+        due = self.timers.next_due()
+        return (due is not None and due <= now_ms) or self.outbox.due(now_ms)
+
+    def tick(self, out: Emitter) -> None:
+        """Fire due timers, then let out what the ERP rate limit allows."""
+        self._sync_partitions()
+        now_ms = self.clock_ms()
+        for partition, fact in self.timers.pop_due(now_ms):
+            self._apply_order(partition, fact.order_id, [(None, fact)], now_ms, out)
+        self.outbox.send_due(now_ms, out, self._erp_sent)
+        for priority, waiting in self.outbox.queue.waiting_by_priority().items():
+            self.metrics.erp_command_queue_depth.labels(priority).set(waiting)
+
+    def after_commit(self) -> None:
+        if self.view is not None:
+            self.view.flush()
+
+    def on_idle(self) -> None:
+        if self.view is not None and self.view.pending:
+            self.view.flush()
+
+    # -- decode ------------------------------------------------------------------------------------------------------
+    def _facts(self, records: Sequence[InputRecord], out: Emitter) -> list[tuple[InputRecord, o.OrderFact]]:
+        facts: list[tuple[InputRecord, o.OrderFact]] = []
+        for topic, spec, convert in ((self.commands_topic, catalog.ORDER_COMMANDS, _command_fact),
+                                     (self.results_topic, catalog.RESERVATION_RESULTS, _result_fact)):
+            mine = [r for r in records if r.topic == topic]
+            if not mine:
+                continue
+            for record, decoded in zip(mine, self.codec.decode_many([r.value for r in mine], spec.value_schema or "")):
+                if isinstance(decoded, DecodeError):
+                    self._dead_letter(record, decoded.reason_code, decoded.reason, out)
+                    continue
+                try:
+                    facts.append((record, convert(decoded)))
+                except (KeyError, TypeError, ValueError) as error:
+                    self._dead_letter(record, "invalid_order_fact", f"{type(error).__name__}: {error}", out)
+        return facts
+
+    def _partition_count(self) -> int:
+        if self._partitions is None:
+            raise RuntimeError("partition count unknown before assignment")
+        return self._partitions
+
+    def _forward_to_owner(self, record: InputRecord, order_id: str, owner: int, out: Emitter) -> None:
+        self.metrics.events_out.labels(f"{record.topic}:rerouted").inc()
+        headers = tuple((k, v) for k, v in record.headers if v is not None)
+        out.emit(OutputRecord(record.topic, order_id.encode(), record.value, partition=owner, headers=headers))
+
+    # -- one order ----------------------------------------------------------------------------------------------------
+    def _apply_order(self, partition: int, order_id: str, items: Sequence[tuple[InputRecord | None, o.OrderFact]],
+                     now_ms: int, out: Emitter) -> None:
+        key = order_id.encode()
+        before = self.table.get(partition, key) or o.new_order(order_id)
+        order = before
+        for record, fact in items:
+            with logs.handling(fact.correlation_id or order.correlation_id or fact.event_id, fact.event_id):
+                order, decisions = o.apply(order, fact, self.policy)
+                for decision in decisions:
+                    self._publish(partition, decision, order, record, now_ms, out)
+        if order is before:
+            return
+        self.table.put(partition, key, order)
+        self.timers.track(partition, order)
+        self._count_backlog(order)
+        if self.view is not None:
+            self.view.stage(order)
+
+    def _publish(self, partition: int, decision: o.OrderDecision, order: o.Order, record: InputRecord | None,
+                 now_ms: int, out: Emitter) -> None:
+        command = outputs.inventory_command(decision, now_ms)
+        if command is not None:
+            self._emit(catalog.INVENTORY_COMMANDS, str(command["sku"]), command, decision.correlation_id, out)
+            return
+        match decision:
+            case o.OrderStatusChanged():
+                self.metrics.order_status_changes.labels(str(decision.new_status)).inc()
+                log.info("order %s: %s → %s", decision.order_id, decision.old_status, decision.new_status,
+                         extra={"order_id": decision.order_id, "reason": decision.reason})
+                self._emit(catalog.ORDER_STATUS, decision.order_id, outputs.status_record(decision, order, now_ms),
+                           decision.correlation_id, out)
+            case o.FulfilmentRequested() | o.FulfilmentCancelRequested():
+                self._emit(catalog.FULFILMENT_REQUESTS, decision.order_id,
+                           outputs.fulfilment_record(decision, now_ms), decision.correlation_id, out)
+            case o.ErpCommand():
+                self._queue_erp(partition, decision, now_ms)
+            case o.OrderException():
+                self._raise(decision, record, now_ms, out)
+            case o.DuplicateIgnored():
+                self.metrics.duplicates_dropped.labels(self.name).inc()
+            case o.FactHeld():
+                log.info("held: %s", decision.reason, extra={"order_id": decision.order_id})
+
+    def _queue_erp(self, partition: int, decision: o.ErpCommand, now_ms: int) -> None:
+        topic = self.out_topics[catalog.ERP_COMMANDS]
+        value = self.codec.encode(topic, catalog.ERP_COMMANDS.value_schema or "",
+                                  outputs.erp_command_record(decision, now_ms))
+        self.outbox.add(partition, decision.command_id, decision.priority, str(decision.command),
+                        decision.order_id.encode(), value, now_ms)
+        if self.outbox.throttled:
+            self.metrics.erp_commands_throttled.inc(self.outbox.throttled)
+            self.outbox.throttled = 0
+
+    def _erp_sent(self, entry: dict[str, object]) -> None:
+        self.metrics.erp_commands_sent.labels(str(entry.get("command", "")), str(entry.get("priority", ""))).inc()
+
+    def _raise(self, decision: o.OrderException, record: InputRecord | None, now_ms: int, out: Emitter) -> None:
+        exception = outputs.order_exception_record(decision, now_ms)
+        log.warning("order exception %s: %s", decision.exception_type, decision.reason,
+                    extra={"order_id": decision.order_id, "exception_type": str(decision.exception_type)})
+        self.metrics.exceptions_raised.labels(exception["exception_type"], exception["owner_team"]).inc()
+        sla = SLA_OF.get(decision.exception_type)
+        if sla is not None:
+            self.metrics.sla_breaches.labels(sla).inc()
+        self._emit(catalog.EXCEPTIONS, str(exception["exception_id"]), exception, decision.correlation_id, out)
+        if decision.exception_type is o.OrderExceptionType.DUPLICATE_ORDER_CONFLICT and record is not None:
+            self._dead_letter(record, "duplicate_order_conflict", decision.reason, out)
+
+    # -- partitions, backlog, outputs ----------------------------------------------------------------------------------
+    def _sync_partitions(self) -> None:
+        """Rebuild the timer index and the backlog of newly owned partitions; forget the ones that moved away."""
+        owned = set(self.table.owned_partitions)
+        if owned == self._known_partitions:
+            return
+        gone = self._known_partitions - owned
+        self.timers.forget_partitions(gone)
+        for partition in sorted(owned - self._known_partitions):
+            store = self.table.open(partition)
+            for key in store.keys():
+                order = self.table.get(partition, key)
+                if order is not None:
+                    self.timers.track(partition, order)
+                    self._count_backlog(order)
+        self._known_partitions = owned
+        self.outbox.sync_partitions()
+
+    def _count_backlog(self, order: o.Order) -> None:
+        old = self._backlog.pop(order.order_id, None)
+        if old is not None:
+            self.metrics.order_backlog.labels(old).dec()
+        if order.status is not None and order.status not in o.TERMINAL:
+            self._backlog[order.order_id] = str(order.status)
+            self.metrics.order_backlog.labels(str(order.status)).inc()
+
+    def _emit(self, spec: TopicSpec, key: str, record: Record, correlation: str, out: Emitter) -> None:
+        topic = self.out_topics[spec]
+        value = self.codec.encode(topic, spec.value_schema or "", record)
+        out.emit(OutputRecord(topic, key.encode(), value, headers=(("correlation_id", correlation.encode()),)))
+
+    def _dead_letter(self, record: InputRecord, reason_code: str, reason: str, out: Emitter) -> None:
+        log.warning("dead-lettered %s: %s", record.position, reason, extra={"reason_code": reason_code})
+        self.metrics.dead_letters.labels(record.topic, reason_code).inc()
+        out.emit(dead_letter(self.codec, self.out_topics[catalog.DEAD_LETTERS], record, reason_code, reason))
+
+
+def _command_fact(command: Record) -> o.OrderFact:
+    if command.get("fact_format", 1) != 1:
+        raise ValueError(f"unknown order fact format {command.get('fact_format')!r}")
+    fact = fact_from_record(json.loads(str(command["fact_json"])))
+    if fact.order_id != command["order_id"]:
+        raise ValueError(f"the fact is for order {fact.order_id!r} but the command for {command['order_id']!r}")
+    return fact
+
+
+def _pairs(items: object) -> tuple[LocationQuantity, ...]:
+    return tuple(LocationQuantity(str(item["location"]), int(item["quantity"]))  # type: ignore[index]
+                 for item in (items or ()))  # type: ignore[attr-defined]
+
+
+def _result_fact(result: Record) -> o.OrderFact:
+    """internal/reservation_result → the saga's fact (ReservationAnswer, or PickShort for a short pick)."""
+    envelope: Record = result["envelope"]  # type: ignore[assignment]
+    head = (str(envelope["event_id"]), int(envelope["occurred_at"]), str(result["order_id"]))  # type: ignore[call-overload]
+    correlation = str(envelope.get("correlation_id") or "")
+    if result["status"] == "SHORT_PICKED":
+        released = _pairs(result.get("released"))[0]
+        return o.PickShort(*head, line_claim_id=str(result["line_id"]), location=released.location,
+                           short_quantity=released.quantity, correlation_id=correlation)
+    return o.ReservationAnswer(*head, line_claim_id=str(result["line_id"]), sku=str(result["sku"]),
+                               status=o.AnswerStatus(str(result["status"])), reserved=_pairs(result.get("reserved")),
+                               allocated=_pairs(result.get("allocated")), backordered=int(result["backordered"]),  # type: ignore[call-overload]
+                               released=_pairs(result.get("released")), correlation_id=correlation)

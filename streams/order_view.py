@@ -1,0 +1,98 @@
+"""The order read model in Redis: one JSON document per order (status, lines, timeline), for the API.
+
+Written after the batch is durable, one pipeline per flush, with a compare-and-set on the order's version so an
+older document never replaces a newer one (two workers during a rebalance, a replay after a crash). Held while
+Redis is down and written when it returns; the tables stay the truth.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+import redis
+
+from processors import orders as o
+from streams.agents.order_outputs import line_statuses
+
+log = logging.getLogger(__name__)
+
+# KEYS[1] the order's key; ARGV[1] version, ARGV[2] document. Newer version wins; equal or older is skipped.
+_CAS = """
+local current = redis.call('HGET', KEYS[1], 'version')
+if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'version', ARGV[1], 'document', ARGV[2])
+return 1
+"""
+
+
+def order_key(prefix: str, order_id: str) -> str:
+    return f"{prefix}order:{order_id}"
+
+
+def order_document(order: o.Order) -> dict[str, Any]:
+    return {
+        "order_id": order.order_id, "status": str(order.status) if order.status else None,
+        "acceptance": str(order.acceptance), "customer": order.customer, "channel": order.channel,
+        "correlation_id": order.correlation_id, "placed_at": order.placed_at, "version": order.version,
+        "as_of": order.as_of, "lines": line_statuses(order),
+        "fulfilments": [{"fulfilment_id": f.fulfilment_id, "location": f.location, "requested_at": f.requested_at,
+                         "lines": [{"line_id": item.line_id, "claim_id": item.claim_id, "sku": item.sku,
+                                    "quantity": item.quantity, "shipped": item.shipped, "short": item.short,
+                                    "cancel": str(item.cancel)} for item in f.lines]} for f in order.fulfilments],
+        "shipments": [{"shipment_id": s.shipment_id, "location": s.location, "shipped_at": s.shipped_at,
+                       "carrier": s.carrier, "tracking_number": s.tracking_number,
+                       "milestone": str(s.milestone) if s.milestone else None, "milestone_at": s.milestone_at,
+                       "flags": [str(flag.flag) for flag in s.flags],
+                       "lines": [{"line_id": line.line_id, "quantity": line.quantity} for line in s.lines]}
+                      for s in order.shipments],
+        "held_facts": len(order.held),
+        "deadlines": [{"kind": str(d.kind), "due_at": d.due_at} for d in order.deadlines],
+        "timeline": [{"at": entry.at, "axis": entry.axis, "from": entry.old, "to": entry.new,
+                      "reason": entry.reason, "caused_by": entry.caused_by, "correlation_id": entry.correlation_id}
+                     for entry in order.timeline],
+        "timeline_dropped": order.timeline_dropped,
+    }
+
+
+class OrderViewWriter:
+    RETRY_AFTER_FAILURE_S = 0.5
+
+    def __init__(self, client: redis.Redis, prefix: str) -> None:
+        self.client, self.prefix = client, prefix
+        self._pending: dict[str, tuple[int, str]] = {}
+        self._script = client.register_script(_CAS)
+        self._retry_at = 0.0
+        self.failures = 0
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def stage(self, order: o.Order) -> None:
+        held = self._pending.get(order.order_id)
+        if held is None or held[0] < order.version:
+            self._pending[order.order_id] = (order.version, json.dumps(order_document(order), separators=(",", ":")))
+
+    def flush(self) -> None:
+        if not self._pending or time.monotonic() < self._retry_at:
+            return
+        pending, self._pending = self._pending, {}
+        try:
+            with self.client.pipeline(transaction=False) as pipe:
+                for order_id, (version, document) in pending.items():
+                    self._script(keys=[order_key(self.prefix, order_id)], args=[version, document], client=pipe)
+                pipe.execute()
+        except redis.RedisError as error:
+            for order_id, entry in pending.items():  # keep the newest of what failed and what came since
+                if order_id not in self._pending or self._pending[order_id][0] < entry[0]:
+                    self._pending[order_id] = entry
+            self._retry_at = time.monotonic() + self.RETRY_AFTER_FAILURE_S
+            self.failures += 1
+            log.error("Redis unavailable: %d order views held (%s)", len(self._pending), type(error).__name__)
+
+
+def read_order_document(client: redis.Redis, prefix: str, order_id: str) -> dict[str, Any] | None:
+    raw = client.hget(order_key(prefix, order_id), "document")
+    return None if raw is None else json.loads(raw)  # type: ignore[arg-type]
