@@ -3,8 +3,9 @@
 set -euo pipefail
 need=()
 # (each suite that needs a Debian package adds a line here: command -v X >/dev/null || need+=(pkg))
-# tests/deploy: `promtool check rules` / `promtool test rules` on the chart's PrometheusRule and dashboard queries
-command -v promtool >/dev/null || need+=(prometheus)
+# tests/deploy: `promtool check rules` / `promtool test rules` on the chart's PrometheusRule and dashboard queries;
+# tests/integration/test_prometheus_scrape.py: the `prometheus` server scraping a running worker and API
+{ command -v promtool >/dev/null && command -v prometheus >/dev/null; } || need+=(prometheus)
 if ((${#need[@]})); then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
