@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test install system-deps bench clean
+.PHONY: dev test soak install system-deps bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ dev: install
 # 2) every test suite.
 test: install system-deps
 	$(BIN)/python -m pytest
+
+# The crash-consistency test at soak scale (tests/reliability, README): 600,000 events, the worker SIGKILLed 10 times.
+SOAK_EVENTS ?= 600000
+SOAK_KILLS ?= 10
+soak: install
+	DISTFLOW_RELIABILITY_EVENTS=$(SOAK_EVENTS) DISTFLOW_RELIABILITY_KILLS=$(SOAK_KILLS) \
+		$(BIN)/python -m pytest -p no:cacheprovider tests/reliability/test_crash_at_scale.py
 
 bench: install
 	$(BIN)/python -m bench.run_all

@@ -24,13 +24,14 @@ from tests.reliability.traffic import mixed_stream
 pytestmark = pytest.mark.integration
 EVENTS = int(os.environ.get("DISTFLOW_RELIABILITY_EVENTS", "200000"))
 KILLS = int(os.environ.get("DISTFLOW_RELIABILITY_KILLS", "4"))
-WAVE = max(2_000, EVENTS // 10)  # produced while the worker works; bounds how far one source topic runs ahead of another
+WAVE = min(20_000, max(2_000, EVENTS // 10))  # produced while the worker works; bounds how far one source topic runs ahead of another
 
 
 def test_a_worker_killed_at_random_points_ends_with_exactly_the_oracles_positions(
         broker: Broker, redis_server: RedisServer, tmp_path: Path) -> None:
     settings = pipeline_settings(broker.bootstrap, redis_server.url, tmp_path / "volume", batch_max_records=2000)
-    stream = mixed_stream(seed=2026, total=EVENTS)
+    stream = mixed_stream(seed=2026, total=EVENTS, stock_skus=max(2_500, EVENTS // 80),  # ~36 facts per SKU and
+                          reservation_skus=max(300, EVENTS // 650))  # location: inside the model's windows
     expected = expected_positions(stream.events)
     rng = random.Random(7)
     waves = [stream.events[i:i + WAVE] for i in range(0, len(stream.events), WAVE)]

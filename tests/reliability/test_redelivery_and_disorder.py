@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 def test_duplicated_and_reordered_delivery_gives_the_clean_streams_final_state(
         broker: Broker, redis_server: RedisServer, tmp_path: Path) -> None:
     settings = pipeline_settings(broker.bootstrap, redis_server.url, tmp_path / "state", batch_max_records=1000)
-    clean = mixed_stream(seed=31, total=20_000, stock_skus=600, reservation_skus=120, reservation_share=0.3)
+    clean = mixed_stream(seed=31, total=15_000, stock_skus=500, reservation_skus=120, reservation_share=0.3)
     delivered = redelivered_and_reordered(clean.events, seed=32)
     clean_answer = expected_positions(clean.events)
 

@@ -15,13 +15,13 @@ from tests.reliability.traffic import mixed_stream
 from topics import catalog
 
 pytestmark = pytest.mark.integration
-WAVE = 4_000
+WAVE = 3_000
 
 
 def test_a_worker_joining_and_another_leaving_mid_stream_neither_doubles_nor_loses_a_claim(
         broker: Broker, redis_server: RedisServer, tmp_path: Path) -> None:
     settings = pipeline_settings(broker.bootstrap, redis_server.url, tmp_path / "unused", batch_max_records=500)
-    stream = mixed_stream(seed=77, total=24_000, reservation_share=0.5, stock_skus=400, reservation_skus=150)
+    stream = mixed_stream(seed=77, total=18_000, reservation_share=0.5, stock_skus=300, reservation_skus=150)
     waves = [stream.events[i:i + WAVE] for i in range(0, len(stream.events), WAVE)]
     expected, expected_lines = expected_positions(stream.events), reservation_lines(stream.events)
 
