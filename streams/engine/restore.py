@@ -116,6 +116,9 @@ def _start(table: ChangelogTable, partition: int) -> RestoreProgress:  # type: i
 
 def _read_to_end(consumer: Consumer, progress: dict[tuple[str, int], RestoreProgress], deadline: float,
                  report: Callable[[], None]) -> None:
+    for (topic, partition), item in progress.items():
+        if item.start_offset > 0 and _changelog_is_empty(consumer, topic, partition):
+            _forget_local_state(item)  # Tansu answers a fetch beyond an empty log with nothing at all
     consumer.assign([TopicPartition(topic, p, item.start_offset) for (topic, p), item in progress.items()])
     report()
     while not all(item.done for item in progress.values()):
@@ -147,12 +150,22 @@ def _add(item: RestoreProgress, key: bytes, value: bytes | None, offset: int) ->
         item.flush()
 
 
-def _restart_from_beginning(consumer: Consumer, item: RestoreProgress, topic: str) -> None:
-    """The local checkpoint is beyond the changelog's end: the cluster lost data (e.g. an in-memory broker was
-    restarted). Local state is not trusted then; rebuild it from whatever the changelog has."""
+def _changelog_is_empty(consumer: Consumer, topic: str, partition: int) -> bool:
+    """Both watermarks at 0: nothing was ever kept, so a local checkpoint beyond it is from another cluster."""
+    low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
+    return low == 0 and high == 0
+
+
+def _forget_local_state(item: RestoreProgress) -> None:
     log.warning("local state of %s p%d is ahead of its changelog; rebuilding from the changelog",
                 item.table.name, item.partition, extra={"table": item.table.name})
     item.table.reset(item.partition)
     item.pending, item.records, item.last_offset, item.start_offset = [], 0, -1, 0
+
+
+def _restart_from_beginning(consumer: Consumer, item: RestoreProgress, topic: str) -> None:
+    """The local checkpoint is beyond the changelog's end: the cluster lost data (e.g. an in-memory broker was
+    restarted). Local state is not trusted then; rebuild it from whatever the changelog has."""
+    _forget_local_state(item)
     consumer.incremental_unassign([TopicPartition(topic, item.partition)])
     consumer.incremental_assign([TopicPartition(topic, item.partition, 0)])

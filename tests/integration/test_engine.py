@@ -156,3 +156,21 @@ def test_exactly_once_mode_commits_outputs_changelog_and_offsets_in_one_transact
     assert totals_from_store(stage, tmp_path / "eos") == expected_totals(sent)
     outputs = read_all(topology.bootstrap, topology.output)
     assert len(outputs) == 1500  # one output per event, none doubled
+
+
+def test_a_volume_from_a_cluster_that_lost_its_changelog_is_rebuilt_not_waited_on(broker: Broker,
+                                                                                   tmp_path: Path) -> None:
+    """An in-memory broker restarted under a kept volume (a second `make dev`): the checkpoints point past the end
+    of an empty changelog. Tansu answers such a fetch with nothing at all, so the restore must notice by itself."""
+    before = Topology(broker, tmp_path)
+    produce_events(before.bootstrap, before.source, events(500, skus=10))
+    worker, _ = before.worker(tmp_path / "kept")
+    before.run_until(worker, 500)
+
+    after = Topology(broker, tmp_path)  # same volume, a changelog that never saw those writes
+    fresh = events(60, skus=10, start=500)
+    produce_events(after.bootstrap, after.source, fresh)
+    again, stage = after.worker(tmp_path / "kept")
+    after.run_until(again, 60, timeout_s=40)
+
+    assert totals_from_store(stage, tmp_path / "kept") == expected_totals(fresh)
