@@ -21,7 +21,8 @@ import click
 from streams import devstack
 
 DEV_TIMEOUTS = {"DISTFLOW_KAFKA_SESSION_TIMEOUT_MS": "6000", "DISTFLOW_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
-                "DISTFLOW_KAFKA_MAX_POLL_INTERVAL_MS": "20000"}
+                "DISTFLOW_KAFKA_MAX_POLL_INTERVAL_MS": "20000",
+                "DISTFLOW_ERP_RATE_LIMIT_PER_S": "200"}  # the demo ERP answers at once; a real one is slower
 
 
 @dataclass

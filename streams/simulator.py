@@ -47,6 +47,7 @@ class Simulation:
     shipped: list[OpenOrder] = field(default_factory=list)
     returns: list[dict[str, object]] = field(default_factory=list)
     sequence: int = 0
+    partners: bool = False  # True: ERP decisions, picks, shipments and tracking come from streams/partners.py
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -82,6 +83,8 @@ class Simulation:
     # -- steady traffic -------------------------------------------------------------------------------------------------
     def next_events(self) -> list[SimulatedEvent]:
         roll = self.rng.random()
+        if self.partners:
+            return self._next_open_loop_events(roll)
         if roll < 0.30:
             return [self.order_placed()]
         if roll < 0.50 and self.orders:
@@ -91,6 +94,21 @@ class Simulation:
         if roll < 0.72 and self.returns:
             return self.advance_return()
         return [self.inventory_movement()]
+
+    def _next_open_loop_events(self, roll: float) -> list[SimulatedEvent]:
+        """With partners answering distflow, only the customers and the stock move on their own."""
+        if roll < 0.30:
+            placed = self.order_placed()
+            self.orders = self.orders[-50:]  # kept only to cancel a recent one now and then
+            return [placed]
+        if roll < 0.32 and self.orders:
+            return [self.cancellation(self.orders.pop(self.rng.randrange(len(self.orders))))]
+        return [self.inventory_movement()]
+
+    def cancellation(self, order: OpenOrder) -> SimulatedEvent:
+        record = {"envelope": self.envelope("OrderCancellationRequested", "commerce", order.correlation_id),
+                  "order_id": order.order_id, "line_ids": [], "reason": "customer changed their mind"}
+        return SimulatedEvent(catalog.ORDER_CANCELLATIONS, order.order_id, record)
 
     def order_placed(self) -> SimulatedEvent:
         order_id = self.next_id("ORD")

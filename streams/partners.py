@@ -1,0 +1,133 @@
+"""Demo partners that answer what distflow asks: an ERP, the warehouses and a carrier.
+
+The demo's traffic is otherwise open-loop (orders, stock movements); what distflow decides (ERP commands,
+fulfilment requests) is answered here as the real systems would, a little later and not always yes:
+- ERP: ACCEPT_ORDER → accepted (most), credit hold (then released, or left to time out) or rejected.
+- WMS: a fulfilment request is picked (sometimes one unit short) and shipped from its location after a delay; a
+  cancel request is accepted if the parcel has not left yet, refused otherwise.
+- Carrier: milestones for each parcel, label created … delivered.
+Seeded and driven by the caller's clock, so a run is reproducible and testable without a broker.
+"""
+from __future__ import annotations
+
+import heapq
+import random
+import uuid
+from dataclasses import dataclass, field
+
+from streams.simulator import MILESTONES, SimulatedEvent
+from topics import catalog
+
+Record = dict[str, object]
+
+
+@dataclass
+class Partners:
+    seed: int = 11
+    rng: random.Random = field(init=False)
+    _scheduled: list[tuple[int, int, SimulatedEvent]] = field(default_factory=list, init=False)
+    _pending_fulfilments: dict[str, Record] = field(default_factory=dict, init=False)
+    _sequence: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+
+    # -- what distflow sent ------------------------------------------------------------------------------------------
+    def erp_command(self, command: Record, now_ms: int) -> None:
+        if command["command"] != "ACCEPT_ORDER":
+            return  # purchase orders and cancellations are acknowledged silently by this ERP
+        order_id, correlation = str(command["order_id"]), _correlation(command)
+        roll = self.rng.random()
+        later = now_ms + self.rng.randrange(200, 1_500)
+        if roll < 0.92:
+            self._decide(order_id, "ACCEPTED", None, correlation, later)
+        elif roll < 0.97:
+            self._decide(order_id, "CREDIT_HOLD", "credit limit exceeded", correlation, later)
+            if self.rng.random() < 0.6:
+                self._decide(order_id, "CREDIT_RELEASED", "payment received", correlation,
+                             later + self.rng.randrange(2_000, 10_000))
+        else:
+            self._decide(order_id, "REJECTED", "account blocked", correlation, later)
+
+    def fulfilment_request(self, request: Record, now_ms: int) -> None:
+        fulfilment_id = str(request["fulfilment_id"])
+        if request["kind"] == "CANCEL_REQUEST":
+            accepted = self._pending_fulfilments.pop(fulfilment_id, None) is not None
+            self._at(now_ms + 300, catalog.FULFILMENT_CANCELLATIONS, str(request["order_id"]), {
+                "envelope": self._envelope("FulfilmentCancelAnswered", "wms", _correlation(request), now_ms + 300),
+                "order_id": request["order_id"], "fulfilment_id": fulfilment_id, "location": request["location"],
+                "accepted": accepted, "reason": None if accepted else "already shipped"})
+            return
+        self._pending_fulfilments[fulfilment_id] = request
+        self._pending_fulfilments_due(fulfilment_id, now_ms + self.rng.randrange(1_000, 4_000))
+
+    # -- what the partners send now ------------------------------------------------------------------------------------
+    def due(self, now_ms: int) -> list[SimulatedEvent]:
+        ready: list[SimulatedEvent] = []
+        while self._scheduled and self._scheduled[0][0] <= now_ms:
+            _, _, event = heapq.heappop(self._scheduled)
+            if event.topic is _SHIP_MARKER:
+                ready.extend(self._ship(str(event.key), now_ms))
+            else:
+                ready.append(event)
+        return ready
+
+    # -- internals -------------------------------------------------------------------------------------------------------
+    def _decide(self, order_id: str, decision: str, reason: str | None, correlation: str, at: int) -> None:
+        self._at(at, catalog.ORDER_DECISIONS, order_id, {
+            "envelope": self._envelope("OrderDecision", "erp", correlation, at), "order_id": order_id,
+            "decision": decision, "reason": reason, "erp_order_number": f"SO-{order_id}"})
+
+    def _pending_fulfilments_due(self, fulfilment_id: str, at: int) -> None:
+        self._sequence += 1
+        heapq.heappush(self._scheduled, (at, self._sequence, SimulatedEvent(_SHIP_MARKER, fulfilment_id, {})))
+
+    def _ship(self, fulfilment_id: str, now_ms: int) -> list[SimulatedEvent]:
+        request = self._pending_fulfilments.pop(fulfilment_id, None)
+        if request is None:
+            return []  # cancelled before it left
+        order_id, location, correlation = str(request["order_id"]), str(request["location"]), _correlation(request)
+        lines: list[Record] = [dict(line) for line in request["lines"]]  # type: ignore[attr-defined]
+        events = []
+        short = 1 if self.rng.random() < 0.04 and int(lines[0]["quantity"]) > 1 else 0  # type: ignore[call-overload]
+        picked = [{"line_id": line["line_id"], "sku": line["sku"],
+                   "picked_quantity": int(line["quantity"]) - (short if n == 0 else 0),  # type: ignore[call-overload]
+                   "short_quantity": short if n == 0 else 0} for n, line in enumerate(lines)]
+        if short:
+            events.append(SimulatedEvent(catalog.PICKS, order_id, {
+                "envelope": self._envelope("PickConfirmed", "wms", correlation, now_ms), "order_id": order_id,
+                "fulfilment_id": fulfilment_id, "location": location, "lines": picked}))
+        shipment_id = f"SHP-{fulfilment_id.replace('/', '-')}"
+        shipped = [{"line_id": p["line_id"], "sku": p["sku"], "quantity": p["picked_quantity"]} for p in picked
+                   if int(p["picked_quantity"])]  # type: ignore[call-overload]
+        if shipped:
+            events.append(SimulatedEvent(catalog.SHIPMENTS, order_id, {
+                "envelope": self._envelope("ShipmentConfirmed", "wms", correlation, now_ms + 1),
+                "shipment_id": shipment_id, "order_id": order_id, "fulfilment_id": fulfilment_id,
+                "location": location, "carrier": "UPS", "tracking_number": f"1Z{self.rng.randrange(10**9):09d}",
+                "lines": shipped}))
+            at = now_ms
+            for milestone in MILESTONES:
+                at += self.rng.randrange(500, 3_000)
+                self._at(at, catalog.TRACKING, shipment_id, {
+                    "envelope": self._envelope("TrackingMilestone", "carrier", correlation, at),
+                    "shipment_id": shipment_id, "order_id": order_id, "carrier": "UPS", "tracking_number": "1Z",
+                    "milestone": milestone, "detail": None, "milestone_at": at})
+        return events
+
+    def _at(self, at: int, topic: catalog.TopicSpec, key: str, record: Record) -> None:
+        self._sequence += 1
+        heapq.heappush(self._scheduled, (at, self._sequence, SimulatedEvent(topic, key, record)))
+
+    def _envelope(self, event_type: str, source: str, correlation: str, at: int) -> Record:
+        return {"event_id": str(uuid.UUID(int=self.rng.getrandbits(128))), "event_type": event_type,
+                "source": source, "correlation_id": correlation, "causation_id": None, "occurred_at": at,
+                "produced_at": at}
+
+
+_SHIP_MARKER = catalog.FULFILMENT_REQUESTS  # an internal timer entry: ship this fulfilment now
+
+
+def _correlation(record: Record) -> str:
+    envelope: Record = record["envelope"]  # type: ignore[assignment]
+    return str(envelope.get("correlation_id") or envelope["event_id"])
