@@ -25,6 +25,7 @@ from topics.partitioning import partition_for
 pytestmark = pytest.mark.integration
 
 CREDIT_HOLD_TIMEOUT_S = 2
+ACCEPTANCE_SLA_S = 4
 SUPPLIER = "SUP-NORDIC"
 
 
@@ -123,6 +124,7 @@ def saga_env(broker: Broker, redis_server: RedisServer, tmp_path_factory: pytest
                                   "lead_time_days_by_supplier": {SUPPLIER: 10}}))
     settings = pipeline_settings(broker.bootstrap, redis_server.url, root / "state", sourcing_policy_file=policy,
                                  credit_hold_timeout_seconds=CREDIT_HOLD_TIMEOUT_S, erp_rate_limit_per_s=200.0,
+                                 sla_order_acceptance_seconds=ACCEPTANCE_SLA_S,
                                  erp_rate_limit_burst=200)
     client = redis.Redis.from_url(redis_server.url)
     with pipeline(settings) as p, running_worker(settings) as worker:
@@ -196,8 +198,9 @@ def test_erp_rejection_releases_exactly_what_was_reserved(saga: Saga) -> None:
 
     saga.decide(order_id, "REJECTED")
 
-    rejected = saga.wait_status(order_id, "REJECTED", check=lambda d: held(d, "L1") == (0, 0, 0))
-    assert held(rejected, "L2") == (0, 0, 0)
+    rejected = saga.wait_status(order_id, "REJECTED",
+                                check=lambda d: held(d, "L1") == held(d, "L2") == (0, 0, 0))
+    assert rejected["acceptance"] == "REJECTED"
     assert any(e["exception_type"] == "erp_rejected" for e in saga.exceptions(order_id, "erp_rejected"))
     saga.quiesce()
     state = saga.sku_state(sku)
@@ -214,8 +217,8 @@ def test_credit_hold_times_out_cancels_the_order_and_releases_its_stock(saga: Sa
     saga.decide(order_id, "CREDIT_HOLD")
     saga.wait_status(order_id, "ON_HOLD")
 
-    cancelled = saga.wait_status(order_id, "CANCELLED", timeout_s=CREDIT_HOLD_TIMEOUT_S + 20)
-    assert held(cancelled, "L1") == (0, 0, 0)
+    cancelled = saga.wait_status(order_id, "CANCELLED", timeout_s=CREDIT_HOLD_TIMEOUT_S + 20,
+                                 check=lambda d: held(d, "L1") == (0, 0, 0))  # the SKU owner confirmed the release
     assert any(e["exception_type"] == "credit_hold_timeout"
                for e in saga.exceptions(order_id, "credit_hold_timeout"))
     assert [entry["to"] for entry in cancelled["timeline"] if entry["axis"] == "status"][-2:] == ["ON_HOLD",
@@ -402,3 +405,21 @@ def test_the_api_serves_the_order_and_its_timeline_from_redis(saga: Saga) -> Non
     assert steps[:2] == [("status", "RECEIVED"), ("status", "RESERVED")]
     assert ("acceptance", "ACCEPTED") in steps and steps[-1] == ("status", "ALLOCATED")
     assert all(entry["correlation_id"] == f"corr-{order_id}" and entry["caused_by"] for entry in timeline["entries"])
+
+
+def test_an_order_the_erp_never_answers_breaches_its_acceptance_sla_once(saga: Saga) -> None:
+    sku, order_id = unique("SLA"), unique("O-SLA")
+    saga.stock(sku, EAST=2)
+    saga.place(order_id, line("L1", sku, 1))
+    saga.wait_status(order_id, "RESERVED")
+
+    found = saga.exceptions(order_id, "sla_breach_acceptance")
+    time.sleep(ACCEPTANCE_SLA_S / 2)  # a timer that fired twice would show by now
+
+    breaches = [e for e in saga.exceptions(order_id) if e["exception_type"] == "sla_breach_acceptance"]
+    assert len(breaches) == 1 and found
+    assert breaches[0]["owner_team"] == "customer-service"
+    metric = saga.worker.registry.get_sample_value("distflow_sla_breaches_total", {"sla": "acceptance"})
+    assert metric is not None and metric >= 1
+    document = saga.document(order_id)
+    assert document is not None and document["status"] == "RESERVED"  # a breach tells; it changes nothing
