@@ -55,10 +55,12 @@ class WorkerProcess:
     state_dir: Path
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
+    log_level: str = "INFO"  # WARNING for throughput: no per-event info lines (then wait_ready cannot be used)
 
     def start(self) -> "WorkerProcess":
         env = worker_env(self.settings, DISTFLOW_WORKER_METRICS_PORT=str(self.port),
-                         DISTFLOW_STATE_DIR=str(self.state_dir), DISTFLOW_LOG_FORMAT="json")
+                         DISTFLOW_STATE_DIR=str(self.state_dir), DISTFLOW_LOG_FORMAT="json",
+                         DISTFLOW_LOG_LEVEL=self.log_level)
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([sys.executable, "-m", "streams.cli", "worker"], env=env, stdout=log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
@@ -195,6 +197,18 @@ def group_lag(settings: Settings, topics: list[str]) -> int:
         committed = consumer.committed([TopicPartition(t, p) for t, p in ends], timeout=10)
         done = {(tp.topic, tp.partition): max(tp.offset, 0) for tp in committed}
         return sum(max(0, end - done.get(where, 0)) for where, end in ends.items())
+    finally:
+        consumer.close()
+
+
+def committed_total(settings: Settings, topics: list[str]) -> int:
+    """The sum of the worker group's committed offsets over `topics`: grows with every committed batch."""
+    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap_servers, "group.id": settings.app_id,
+                         "enable.auto.commit": False})
+    try:
+        partitions = [TopicPartition(topic, p) for topic in topics
+                      for p in consumer.list_topics(topic, timeout=10).topics[topic].partitions]
+        return sum(max(tp.offset, 0) for tp in consumer.committed(partitions, timeout=10))
     finally:
         consumer.close()
 
