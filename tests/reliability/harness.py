@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,7 +154,9 @@ def produce_all(producer: Producer, codec: AvroCodec, names: DeployedCatalog, se
 def input_topics(names: DeployedCatalog) -> list[str]:
     """What the worker consumes: the source topics and its own command topic."""
     specs = (catalog.INVENTORY_MOVEMENTS, catalog.ON_HAND_SNAPSHOTS, catalog.INCOMING_SUPPLY, catalog.PICKS,
-             catalog.SHIPMENTS, catalog.RETURN_RECEIPTS, catalog.INVENTORY_COMMANDS)
+             catalog.SHIPMENTS, catalog.RETURN_RECEIPTS, catalog.INVENTORY_COMMANDS, catalog.ORDERS,
+             catalog.ORDER_DECISIONS, catalog.ORDER_CANCELLATIONS, catalog.ORDER_COMMANDS,
+             catalog.RESERVATION_RESULTS)
     return [names[spec] for spec in specs]
 
 
@@ -340,3 +343,61 @@ def topic_count(bootstrap: str, topic: str) -> int:
 
 def spec_topic(names: DeployedCatalog, spec: TopicSpec) -> str:
     return names[spec]
+
+
+def order_documents(settings: Settings, order_ids: Iterable[str]) -> dict[str, dict[str, object] | None]:
+    """The order read model in Redis (what GET /v1/orders/{id} serves), by order id."""
+    import redis
+
+    ids = list(order_ids)
+    client = redis.Redis.from_url(settings.redis_url.get_secret_value())
+    try:
+        with client.pipeline(transaction=False) as pipe:
+            for order_id in ids:
+                pipe.hget(f"{settings.redis_key_prefix}order:{order_id}", "document")
+            raw = pipe.execute()
+    finally:
+        client.close()
+    return {order_id: None if value is None else json.loads(value) for order_id, value in zip(ids, raw)}
+
+
+def order_differences(expected: dict[str, Any], documents: dict[str, dict[str, object] | None]) -> list[str]:
+    """Per order: the final status and, per line, what it still holds (reserved, allocated)."""
+    problems = []
+    for order_id, outcome in expected.items():
+        document = documents.get(order_id)
+        if document is None:
+            problems.append(f"{order_id}: no order document")
+            continue
+        lines = {str(l["line_id"]): (l["reserved"], l["allocated"]) for l in document["lines"]}  # type: ignore[union-attr, index]
+        reserved, allocated = outcome.holds
+        want = {line_id: (quantity if reserved else 0, quantity if allocated else 0)
+                for line_id, _, quantity in outcome.lines}
+        if document["status"] != outcome.status or lines != want:
+            problems.append(f"{order_id}: {document['status']} {lines}, expected {outcome.status} {want}")
+    return problems
+
+
+def fulfilment_requests(settings: Settings, names: DeployedCatalog, codec: AvroCodec) -> dict[str, set[tuple[str, str, int]]]:
+    """Distinct fulfilment REQUESTs per order (a redelivered batch may repeat a record, never a different one)."""
+    topic = names[catalog.FULFILMENT_REQUESTS]
+    found: dict[str, set[tuple[str, str, int]]] = {}
+    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap_servers, "group.id": unique("fulfil"),
+                         "enable.partition.eof": True, "enable.auto.commit": False})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
+        ended, deadline = set(), time.time() + 60
+        while len(ended) < len(partitions) and time.time() < deadline:
+            for message in consumer.consume(10_000, 0.3):
+                if message.error():
+                    if message.error().code() == KafkaError._PARTITION_EOF:
+                        ended.add(message.partition())
+                    continue
+                record = codec.decode(message.value(), catalog.FULFILMENT_REQUESTS.value_schema or "")
+                if record["kind"] == "REQUEST":
+                    found.setdefault(str(record["order_id"]), set()).update(
+                        (str(record["fulfilment_id"]), str(l["sku"]), int(l["quantity"])) for l in record["lines"])
+    finally:
+        consumer.close()
+    return found

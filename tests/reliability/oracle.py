@@ -235,3 +235,48 @@ def reservation_lines(sent: Iterable[Sent]) -> dict[LineKey, tuple[int, int]]:
     return {(sku, order, line): (held.reserved, held.allocated)
             for sku, owner in owners.items() for (order, line), held in owner.lines.items()
             if held.reserved or held.allocated}
+
+
+# --- orders family: ample stock, so each order's fate follows from its own records -------------------------------------
+@dataclass(frozen=True)
+class OrderOutcome:
+    status: str  # ALLOCATED (accepted), REJECTED, CANCELLED (before allocation), RESERVED (no verdict yet)
+    lines: tuple[tuple[str, str, int], ...]  # (line id, sku, quantity)
+
+    @property
+    def holds(self) -> tuple[int, int]:
+        """(reserved, allocated) units the order still claims at the end."""
+        units = sum(quantity for _, _, quantity in self.lines)
+        return {"RESERVED": (units, 0), "ALLOCATED": (0, units)}.get(self.status, (0, 0))
+
+
+def order_outcomes(sent: Iterable[Sent]) -> dict[str, OrderOutcome]:
+    """The first verdict or cancellation decides; a later one finds a closed or allocated order."""
+    outcomes: dict[str, OrderOutcome] = {}
+    for event in unique_events(e for e in sent if e.family == "orders"):
+        record = event.record
+        order_id = str(record["order_id"])
+        if event.spec.name == "commerce.orders":
+            lines = tuple((str(l["line_id"]), str(l["sku"]), int(l["quantity"])) for l in record["lines"])  # type: ignore[attr-defined]
+            outcomes[order_id] = OrderOutcome("RESERVED", lines)
+        elif outcomes[order_id].status == "RESERVED":
+            status = {"ACCEPTED": "ALLOCATED", "REJECTED": "REJECTED"}.get(str(record.get("decision")), "CANCELLED")
+            outcomes[order_id] = OrderOutcome(status, outcomes[order_id].lines)
+    return outcomes
+
+
+def order_positions(opening: Iterable[Sent], outcomes: dict[str, OrderOutcome]) -> dict[Key, Position]:
+    """On hand from the opening figures (nothing ships), held units from the orders' outcomes."""
+    held: dict[Key, list[int]] = {}
+    on_hand: dict[Key, int] = {}
+    for event in opening:
+        on_hand[(str(event.record["sku"]), str(event.record["location"]))] = int(event.record["on_hand"])  # type: ignore[call-overload]
+    for outcome in outcomes.values():
+        reserved, allocated = outcome.holds
+        for _, sku, quantity in outcome.lines:
+            key = (sku, "EAST")
+            totals = held.setdefault(key, [0, 0])
+            totals[0] += quantity if reserved else 0
+            totals[1] += quantity if allocated else 0
+    return {key: Position(on_hand=figure, reserved=held.get(key, [0, 0])[0], allocated=held.get(key, [0, 0])[1])
+            for key, figure in on_hand.items()}

@@ -40,6 +40,8 @@ class Stream:
     events: list[Sent]
     stock_skus: tuple[str, ...]
     reservation_skus: dict[str, str] = field(default_factory=dict)  # sku -> its one location
+    opening: list[Sent] = field(default_factory=list)  # produced and drained before `events` (orders' stock)
+    order_skus: tuple[str, ...] = ()
 
     def of(self, family: str) -> list[Sent]:
         return [sent for sent in self.events if sent.family == family]
@@ -228,3 +230,65 @@ class ReservationFamily:
             "from_status": None, "to_status": None, "as_of": None}
         record.update(fields)
         return Sent(self.name, catalog.INVENTORY_COMMANDS, sku, record, direct=True)
+
+
+# --- orders family: storefront orders through intake and the order saga ----------------------------------------------
+ORDER_LOCATION = "EAST"
+
+
+class OrdersFamily:
+    """Orders of 1-3 lines on the family's own SKUs, then (later in the stream) the ERP's verdict or the customer's
+    cancellation. Stock is ample (opening stock above all demand), so no order waits for another and the answer does
+    not depend on how the SKU owners interleave them."""
+
+    name = "orders"
+
+    def __init__(self, rng: random.Random, skus: tuple[str, ...], tag: str) -> None:
+        self.rng, self.skus, self.tag = rng, skus, tag
+        self.placed: list[str] = []  # awaiting a follow-up
+        self.count = 0
+
+    def opening(self, orders: int) -> list[Sent]:
+        """On-hand for every SKU before any order: each SKU can take every order of the stream three units deep."""
+        figure = 3 * 3 * orders
+        return [Sent(self.name, catalog.ON_HAND_SNAPSHOTS, sku, events.on_hand_snapshot(sku, ORDER_LOCATION, figure))
+                for sku in self.skus]
+
+    def __iter__(self) -> Iterator[Sent]:
+        while True:
+            if self.placed and self.rng.random() < 0.5:
+                yield self._follow_up(self.placed.pop(self.rng.randrange(len(self.placed))))
+            else:
+                yield self._place()
+
+    def _place(self) -> Sent:
+        self.count += 1
+        order_id = f"O-{self.tag}-{self.count:06d}"
+        skus = self.rng.sample(self.skus, self.rng.randrange(1, 4))
+        lines = [events.order_line(f"L{n}", sku, self.rng.randrange(1, 4)) for n, sku in enumerate(skus, start=1)]
+        self.placed.append(order_id)
+        return Sent(self.name, catalog.ORDERS, order_id, events.order_placed(order_id, lines))
+
+    def _follow_up(self, order_id: str) -> Sent:
+        roll = self.rng.random()
+        if roll < 0.75:
+            return Sent(self.name, catalog.ORDER_DECISIONS, order_id, events.erp_decision(order_id, "ACCEPTED"))
+        if roll < 0.88:
+            return Sent(self.name, catalog.ORDER_DECISIONS, order_id, events.erp_decision(order_id, "REJECTED"))
+        return Sent(self.name, catalog.ORDER_CANCELLATIONS, order_id, events.cancellation(order_id))
+
+
+def with_orders(stream: Stream, seed: int, orders_share: float, order_skus: int = 200) -> Stream:
+    """The stream with an orders family interleaved (each order's own records kept in order); its opening stock is
+    in `stream.opening`, to be produced and drained first."""
+    rng = random.Random(seed)
+    tag = uuid.uuid4().hex[:6].upper()
+    family = OrdersFamily(rng, tuple(f"SKU-O{tag}-{i:04d}" for i in range(order_skus)), tag)
+    generator = iter(family)
+    mixed: list[Sent] = []
+    for sent in stream.events:
+        mixed.append(sent)
+        if rng.random() < orders_share:
+            mixed.append(next(generator))
+    return Stream(mixed, stream.stock_skus, stream.reservation_skus, opening=family.opening(family.count),
+                  order_skus=family.skus)
