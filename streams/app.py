@@ -14,6 +14,7 @@ from streams.agents.intake import IntakeStage
 from streams.agents.read_model import build_read_model_stage
 from streams.agents.inventory import AvailabilitySink, InventoryStage
 from streams.agents.orders import OrderStage, OrderView
+from streams.agents.workbench import WorkbenchStage, WorkbenchView
 from streams.engine.records import InputRecord
 from streams.engine.restore import RestoreSnapshot
 from streams.engine.worker import BatchWorker, WorkerConfig
@@ -65,7 +66,8 @@ def worker_config(settings: Settings) -> WorkerConfig:
 
 
 def build_worker(settings: Settings, registry: CollectorRegistry | None = None,
-                 sink: AvailabilitySink | None = None, order_view: OrderView | None = None) -> Worker:
+                 sink: AvailabilitySink | None = None, order_view: OrderView | None = None,
+                 workbench_view: WorkbenchView | None = None) -> Worker:
     from streams.snapshot_sink import build_snapshot_sink
     from topics.codec import build_codec
 
@@ -79,7 +81,9 @@ def build_worker(settings: Settings, registry: CollectorRegistry | None = None,
               InventoryStage(codec, names, inventory_policy(settings), metrics, sink, settings.state_dir),
               OrderStage(codec, names, order_policy(settings), erp_rate_limit(settings), metrics,
                          order_view if order_view is not None else build_order_view(settings), settings.state_dir),
-              build_read_model_stage(settings, codec, names, metrics)]
+              build_read_model_stage(settings, codec, names, metrics),
+              WorkbenchStage(codec, names, metrics, workbench_view if workbench_view is not None
+                             else build_workbench_view(settings), settings.state_dir)]
     engine = BatchWorker(worker_config(settings), stages, observers=[_batch_observer(metrics)],
                          restore_observers=[_restore_observer(metrics)])
     metrics.consumer_lag.bind(engine.consumer_lag)
@@ -91,6 +95,13 @@ def build_order_view(settings: Settings) -> OrderView:
     from streams.snapshot.connection import snapshot_writer_client
 
     return OrderViewWriter(snapshot_writer_client(settings), settings.redis_key_prefix)
+
+
+def build_workbench_view(settings: Settings) -> WorkbenchView:
+    from streams.snapshot.connection import snapshot_writer_client
+    from streams.workbench_view import WorkbenchViewWriter
+
+    return WorkbenchViewWriter(snapshot_writer_client(settings), settings.redis_key_prefix)
 
 
 def _batch_observer(metrics: WorkerMetrics):  # type: ignore[no-untyped-def]

@@ -94,6 +94,10 @@ EXCEPTIONS = TopicSpec(
     "distflow.exceptions", Role.DERIVED, "exception_id", "pipeline/exception_raised", D, (System.OPERATIONS,),
     "Business exceptions with type, owning team, severity and reason (shortfall, drift, SLA breach ...).",
     retention_ms=30 * DAY_MS)
+EXCEPTION_AUDIT = TopicSpec(
+    "distflow.exception-audit", Role.DERIVED, "exception_id", "pipeline/exception_audit", D, (System.OPERATIONS,),
+    "Every step in the life of a business exception (raised, claimed, released, resolved, dismissed) and every "
+    "refused operator action: who, when, what, note.", retention_ms=365 * DAY_MS)
 DEAD_LETTERS = TopicSpec(
     "distflow.dead-letters", Role.DERIVED, "original key", "pipeline/dead_letter", D, (System.OPERATIONS,),
     "Records that could not be decoded or validated: original bytes, headers, source position and the reason.",
@@ -118,6 +122,14 @@ ERP_OUTBOX_CHANGELOG = TopicSpec(
     "distflow.erp-outbox-changelog", Role.INTERNAL, "command_id", None, D, (D,),
     "Changelog of the erp_outbox table: ERP commands decided but still waiting for the rate limit (compact only).",
     cleanup=Cleanup.COMPACT, retention_ms=None)
+OPERATOR_ACTIONS = TopicSpec(
+    "distflow.operator-actions", Role.INTERNAL, "exception_id", "internal/operator_action", D, (D,),
+    "Operators' actions on exceptions (claim, release, resolve, dismiss, approve) sent through the API, keyed by "
+    "exception id for the exception's owner.")
+EXCEPTIONS_CHANGELOG = TopicSpec(
+    "distflow.exceptions-by-id-changelog", Role.INTERNAL, "exception_id", None, D, (D,),
+    "Changelog of the exceptions_by_id table: each exception's lifecycle (open, claimed, resolved, dismissed) "
+    "(compact only).", cleanup=Cleanup.COMPACT, retention_ms=None)
 INVENTORY_CHANGELOG = TopicSpec(
     "distflow.inventory-by-sku-changelog", Role.INTERNAL, "sku", None, D, (D,),
     "Changelog of the inventory_by_sku table (compact only: a trimmed changelog cannot be restored).",
@@ -132,10 +144,11 @@ SOURCE_TOPICS: tuple[TopicSpec, ...] = (
 )
 DERIVED_TOPICS: tuple[TopicSpec, ...] = (
     AVAILABILITY_CHANGES, AVAILABILITY_SNAPSHOT, ORDER_STATUS, FULFILMENT_REQUESTS, ERP_COMMANDS, EXCEPTIONS,
-    DEAD_LETTERS,
+    EXCEPTION_AUDIT, DEAD_LETTERS,
 )
 INTERNAL_TOPICS: tuple[TopicSpec, ...] = (
-    INVENTORY_COMMANDS, RESERVATION_RESULTS, INVENTORY_CHANGELOG, ORDER_COMMANDS, ORDERS_CHANGELOG, ERP_OUTBOX_CHANGELOG)
+    INVENTORY_COMMANDS, RESERVATION_RESULTS, INVENTORY_CHANGELOG, ORDER_COMMANDS, ORDERS_CHANGELOG, ERP_OUTBOX_CHANGELOG,
+    OPERATOR_ACTIONS, EXCEPTIONS_CHANGELOG)
 ALL_TOPICS: tuple[TopicSpec, ...] = SOURCE_TOPICS + DERIVED_TOPICS + INTERNAL_TOPICS
 
 

@@ -1,0 +1,109 @@
+"""The exception workbench's read model in Redis: one document per exception and the open queues, for the API.
+
+Keys (under DISTFLOW_REDIS_KEY_PREFIX):
+- ``exception:{id}``: hash of ``version`` and ``document`` (the case as JSON, streams/processors layout);
+- ``exceptions:open``: sorted set of every open or claimed exception id, scored by when it was raised;
+- ``exceptions:owner:{team}``: the same, per owning team (the team's queue).
+
+Written after the batch is durable, one pipeline per flush; one Lua script per case sets the document and moves
+the case in or out of the queues only if its version is newer than the stored one, so an older document (two
+workers during a rebalance, a replay after a crash) never replaces a newer one or reopens a closed case. Held while
+Redis is down and written when it returns; the table stays the truth. Closed cases leave the queues and their
+document expires after CLOSED_TTL_S.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+import redis
+
+from processors import workbench as w
+
+log = logging.getLogger(__name__)
+CLOSED_TTL_S = 30 * 24 * 3600
+
+# KEYS: document, all-open index, owner index. ARGV: version, document, raised_at, open (1|0), id, closed TTL.
+_CAS = """
+local current = redis.call('HGET', KEYS[1], 'version')
+if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'version', ARGV[1], 'document', ARGV[2])
+if ARGV[4] == '1' then
+  redis.call('PERSIST', KEYS[1])
+  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[5])
+  redis.call('ZADD', KEYS[3], ARGV[3], ARGV[5])
+else
+  redis.call('EXPIRE', KEYS[1], ARGV[6])
+  redis.call('ZREM', KEYS[2], ARGV[5])
+  redis.call('ZREM', KEYS[3], ARGV[5])
+end
+return 1
+"""
+
+
+def exception_key(prefix: str, exception_id: str) -> str:
+    return f"{prefix}exception:{exception_id}"
+
+
+def open_index_key(prefix: str) -> str:
+    return f"{prefix}exceptions:open"
+
+
+def owner_index_key(prefix: str, owner_team: str) -> str:
+    return f"{prefix}exceptions:owner:{owner_team}"
+
+
+def case_document(case: w.ExceptionCase) -> dict[str, Any]:
+    document = w.to_record(case)
+    del document["seen_actions"], document["format"]
+    return document
+
+
+class WorkbenchViewWriter:
+    RETRY_AFTER_FAILURE_S = 0.5
+
+    def __init__(self, client: redis.Redis, prefix: str) -> None:
+        self.client, self.prefix = client, prefix
+        self._pending: dict[str, w.ExceptionCase] = {}
+        self._script = client.register_script(_CAS)
+        self._retry_at = 0.0
+        self.failures = 0
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def stage(self, case: w.ExceptionCase) -> None:
+        held = self._pending.get(case.exception_id)
+        if held is None or held.version < case.version:
+            self._pending[case.exception_id] = case
+
+    def flush(self) -> None:
+        if not self._pending or time.monotonic() < self._retry_at:
+            return
+        pending, self._pending = self._pending, {}
+        try:
+            with self.client.pipeline(transaction=False) as pipe:
+                for exception_id, case in pending.items():
+                    keys = [exception_key(self.prefix, exception_id), open_index_key(self.prefix),
+                            owner_index_key(self.prefix, case.raised.owner_team)]
+                    document = json.dumps(case_document(case), separators=(",", ":"))
+                    args = [case.version, document, case.raised.raised_at, "0" if case.closed else "1",
+                            exception_id, CLOSED_TTL_S]
+                    self._script(keys=keys, args=args, client=pipe)
+                pipe.execute()
+        except redis.RedisError as error:
+            for exception_id, case in pending.items():  # keep the newest of what failed and what came since
+                held = self._pending.get(exception_id)
+                if held is None or held.version < case.version:
+                    self._pending[exception_id] = case
+            self._retry_at = time.monotonic() + self.RETRY_AFTER_FAILURE_S
+            self.failures += 1
+            log.error("Redis unavailable: %d exception views held (%s)", len(self._pending), type(error).__name__)
+
+
+def read_exception_document(client: redis.Redis, prefix: str, exception_id: str) -> dict[str, Any] | None:
+    raw = client.hget(exception_key(prefix, exception_id), "document")
+    return None if raw is None else json.loads(raw)  # type: ignore[arg-type]
