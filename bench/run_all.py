@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import api_throughput, broker_floor, inventory_path, snapshot_latency
+from bench import api_throughput, broker_floor, checkout_validate, inventory_path, snapshot_latency
 from bench.common import machine_info
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -28,6 +28,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "snapshot": snapshot_latency.run,
     "api": api_throughput.run,
     "floor": broker_floor.run,
+    "checkout": checkout_validate.run,
 }
 
 
@@ -120,6 +121,16 @@ def summary_rows(results: dict[str, dict[str, Any]]) -> list[list[str]]:
                          met(api[f"{kind}_target_met"])])
     elif api:
         rows.append(["API throughput", "failed", api["error"], "—", "≥ 70 % of dict, p99 ≤ 5 / 15 ms", "**no**"])
+    checkout = results.get("checkout")
+    if checkout and checkout["ok"]:
+        v, b = checkout["validate"], checkout["batch"]
+        rows.append([f"Checkout validate, {checkout['lines']}-line cart over Redis @ {n0(checkout['rate'])} req/s: "
+                     f"achieved rps, p50 / p99", f"{n0(v['rps'])} rps, {ms(v['p50_ms'])} / {ms(v['p99_ms'])}"
+                     f"{_errors(v)}", f"availability batch of {checkout['lines']} SKUs: {n0(b['rps'])} rps, "
+                     f"{ms(b['p50_ms'])} / {ms(b['p99_ms'])}{_errors(b)}",
+                     f"{v['p99_ms'] / b['p99_ms']:.1f}× (p99)", "p99 ≤ 10 ms @ 1k rps", met(checkout["target_met"])])
+    elif checkout:
+        rows.append(["Checkout validate", "failed", checkout["error"], "—", "p99 ≤ 10 ms @ 1k rps", "**no**"])
     floor = results.get("floor")
     if floor and floor["ok"]:
         rows.append([f"Context: Tansu one hop @ {n0(floor['rate'])} msg/s after {n0(floor['small_batches'])} "
