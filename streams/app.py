@@ -81,11 +81,13 @@ def build_worker(settings: Settings, registry: CollectorRegistry | None = None,
               InventoryStage(codec, names, inventory_policy(settings), metrics, sink, settings.state_dir),
               OrderStage(codec, names, order_policy(settings), erp_rate_limit(settings), metrics,
                          order_view if order_view is not None else build_order_view(settings), settings.state_dir),
-              build_read_model_stage(settings, codec, names, metrics),
-              WorkbenchStage(codec, names, metrics, workbench_view if workbench_view is not None
-                             else build_workbench_view(settings), settings.state_dir)]
+              build_read_model_stage(settings, codec, names, metrics)]
+    workbench = WorkbenchStage(codec, names, metrics, workbench_view if workbench_view is not None
+                               else build_workbench_view(settings), settings.state_dir)
+    stages.append(workbench)
     engine = BatchWorker(worker_config(settings), stages, observers=[_batch_observer(metrics)],
                          restore_observers=[_restore_observer(metrics)])
+    _report_ops_stats(settings, workbench, metrics, names, engine)
     metrics.consumer_lag.bind(engine.consumer_lag)
     return Worker(engine, metrics, registry, sink)
 
@@ -102,6 +104,15 @@ def build_workbench_view(settings: Settings) -> WorkbenchView:
     from streams.workbench_view import WorkbenchViewWriter
 
     return WorkbenchViewWriter(snapshot_writer_client(settings), settings.redis_key_prefix)
+
+
+def _report_ops_stats(settings: Settings, workbench: WorkbenchStage, metrics: WorkerMetrics,
+                      names: DeployedCatalog, engine: BatchWorker) -> None:
+    from streams.snapshot.connection import snapshot_writer_client
+    from streams.workbench_view import OpsStatsWriter, ops_stats_source
+
+    workbench.stats = ops_stats_source(metrics.order_backlog, names.base_by_name, engine.consumer_lag)
+    workbench.stats_sink = OpsStatsWriter(snapshot_writer_client(settings), settings.redis_key_prefix).publish
 
 
 def _batch_observer(metrics: WorkerMetrics):  # type: ignore[no-untyped-def]

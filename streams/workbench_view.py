@@ -107,3 +107,59 @@ class WorkbenchViewWriter:
 def read_exception_document(client: redis.Redis, prefix: str, exception_id: str) -> dict[str, Any] | None:
     raw = client.hget(exception_key(prefix, exception_id), "document")
     return None if raw is None else json.loads(raw)  # type: ignore[arg-type]
+
+
+# --- operations figures for the ops page: each worker reports its own share, the API adds them up ---------------------
+OPS_STATS_TTL_S = 15
+
+
+def ops_workers_key(prefix: str) -> str:
+    return f"{prefix}ops:workers"
+
+
+def ops_worker_key(prefix: str, worker_id: str) -> str:
+    return f"{prefix}ops:worker:{worker_id}"
+
+
+def ops_stats_source(order_backlog: Any, base_by_name: dict[str, Any],
+                     consumer_lag: Any) -> Any:
+    """What this worker reports: open orders by state (its order_backlog gauge) and its consumer lag on source
+    topics, summed per source system (the catalog's producer of each topic)."""
+    from topics.spec import Role
+
+    def stats() -> dict[str, Any]:
+        backlog = {sample.labels["state"]: int(sample.value) for metric in order_backlog.collect()
+                   for sample in metric.samples if sample.value > 0}
+        lag: dict[str, int] = {}
+        for (topic, _), behind in consumer_lag().items():
+            spec = base_by_name.get(topic)
+            if spec is not None and spec.role is Role.SOURCE:
+                system = spec.producer.value
+                lag[system] = lag.get(system, 0) + max(0, int(behind))
+        return {"order_backlog": backlog, "sync_lag": lag}
+    return stats
+
+
+class OpsStatsWriter:
+    """Writes this worker's figures (expiring, so a gone worker drops out) at most once per interval."""
+
+    def __init__(self, client: redis.Redis, prefix: str, interval_s: float = 1.0) -> None:
+        import uuid
+
+        self.client, self.prefix, self.interval_s = client, prefix, interval_s
+        self.worker_id = uuid.uuid4().hex[:12]
+        self._next_at = 0.0
+
+    def publish(self, stats: dict[str, Any]) -> None:
+        now = time.monotonic()
+        if now < self._next_at:
+            return
+        self._next_at = now + self.interval_s
+        try:
+            with self.client.pipeline(transaction=False) as pipe:
+                pipe.set(ops_worker_key(self.prefix, self.worker_id),
+                         json.dumps({**stats, "written_at_ms": int(time.time() * 1000)}), ex=OPS_STATS_TTL_S)
+                pipe.sadd(ops_workers_key(self.prefix), self.worker_id)
+                pipe.execute()
+        except redis.RedisError as error:
+            log.warning("Redis unavailable: operations figures not written (%s)", type(error).__name__)

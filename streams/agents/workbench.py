@@ -65,6 +65,8 @@ class WorkbenchStage:
                                     case_table_codec(), state_dir)
         self.tables = (self.table,)
         self._partitions: int | None = None
+        self.stats: Callable[[], dict[str, object]] | None = None  # set by the composition root
+        self.stats_sink: Callable[[dict[str, object]], None] | None = None
 
     def on_partition_count(self, count: int) -> None:
         self._partitions = count
@@ -84,10 +86,17 @@ class WorkbenchStage:
     def after_commit(self) -> None:
         if self.view is not None:
             self.view.flush()
+        self._report()
 
     def on_idle(self) -> None:
         if self.view is not None and self.view.pending:
             self.view.flush()
+        self._report()
+
+    def _report(self) -> None:
+        """Operations figures for the ops page (order backlog, sync lag), throttled by the sink."""
+        if self.stats is not None and self.stats_sink is not None:
+            self.stats_sink(self.stats())
 
     def _apply(self, partition: int, exception_id: str, items: list[Input], out: Emitter) -> None:
         key = exception_id.encode()

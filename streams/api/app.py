@@ -13,6 +13,8 @@ from prometheus_client import CollectorRegistry
 from streams.api import middleware
 from streams.api.auth import ApiKeyAuthenticator
 from streams.api.checkout import CHECKOUT, CheckoutContext
+from streams.api.exceptions import (
+    WORKBENCH, ActionSink, DictExceptionReader, ExceptionReader, RecordingActionSink, WorkbenchContext)
 from streams.api.metrics import ApiMetrics
 from streams.api.orders import ORDERS, DictOrderReader, OrderReader, RedisOrderReader
 from streams.api.openapi import build_document
@@ -32,8 +34,13 @@ def build_api(settings: Settings, reader: AvailabilityReader, *, registry: Colle
               clock_ms: Callable[[], int] = wall_clock_ms,
               limiter: TokenBucketLimiter | None = None,
               checkout_reader: CheckoutReader | None = None,
-              order_reader: OrderReader | None = None) -> web.Application:
-    """checkout_reader: the checkout read model (default: an empty in-memory one, every customer unknown)."""
+              order_reader: OrderReader | None = None,
+              exception_reader: ExceptionReader | None = None,
+              action_sink: ActionSink | None = None) -> web.Application:
+    """checkout_reader: the checkout read model (default: an empty in-memory one, every customer unknown).
+
+    exception_reader / action_sink: the workbench read model and where operator actions go (default: in memory).
+    """
     registry = registry if registry is not None else CollectorRegistry()
     authenticator = ApiKeyAuthenticator(settings.api_keys)
     if authenticator.client_count == 0:
@@ -50,6 +57,8 @@ def build_api(settings: Settings, reader: AvailabilityReader, *, registry: Colle
     app[CHECKOUT] = CheckoutContext(checkout_reader if checkout_reader is not None else DictCheckoutReader(),
                                     reader, app[CONTEXT].channels, clock_ms)
     app[ORDERS] = order_reader if order_reader is not None else DictOrderReader({})
+    app[WORKBENCH] = WorkbenchContext(exception_reader if exception_reader is not None else DictExceptionReader({}),
+                                      action_sink if action_sink is not None else RecordingActionSink(), clock_ms)
     app[OPENAPI_DOCUMENT] = build_document(ROUTES, batch_max_skus=settings.api_batch_max_skus)
     for route in ROUTES:
         app.router.add_route(route.method, route.router_path, route.handler, name=route.name)
@@ -57,6 +66,7 @@ def build_api(settings: Settings, reader: AvailabilityReader, *, registry: Colle
 
 
 async def _serving_app(settings: Settings) -> web.Application:
+    from streams.api.exceptions import KafkaActionSink, RedisExceptionReader
     from streams.snapshot.connection import snapshot_reader_client
     from streams.readmodel.reader import RedisCheckoutReader
     from streams.snapshot.reader import RedisAvailabilityReader
@@ -64,10 +74,13 @@ async def _serving_app(settings: Settings) -> web.Application:
     client = snapshot_reader_client(settings)
     app = build_api(settings, RedisAvailabilityReader(client, settings.redis_key_prefix),
                     checkout_reader=RedisCheckoutReader(client, settings.redis_key_prefix),
-                    order_reader=RedisOrderReader(client, settings.redis_key_prefix))
+                    order_reader=RedisOrderReader(client, settings.redis_key_prefix),
+                    exception_reader=RedisExceptionReader(client, settings.redis_key_prefix),
+                    action_sink=(actions := KafkaActionSink(settings)))
 
     async def close_redis(_: web.Application) -> None:
         await client.aclose()
+        actions.close()
 
     app.on_cleanup.append(close_redis)
     return app

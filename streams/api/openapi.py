@@ -9,7 +9,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from streams.api import checkout_openapi, orders_openapi
+from streams.api import checkout_openapi, exceptions_openapi, orders_openapi
 from streams.api.queries import CHANNEL_PATTERN, LOCATION_PATTERN
 from streams.api.routes import ROUTES, RouteSpec
 from streams.snapshot.keys import SKU_PATTERN
@@ -18,8 +18,7 @@ API_VERSION = "1.0.0"
 SECURITY_SCHEMES = ("bearerAuth", "apiKeyHeader")
 SCOPES = {
     "availability:read": "read the availability snapshot",
-    "exceptions:read": "read operational exceptions (planned)",
-    "exceptions:write": "resolve operational exceptions (planned)",
+    **exceptions_openapi.SCOPES,
     **checkout_openapi.SCOPES,
     **orders_openapi.SCOPES,
 }
@@ -97,8 +96,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 }
 PARAMETERS.update(checkout_openapi.PARAMETERS)
 PARAMETERS.update(orders_openapi.PARAMETERS)
+PARAMETERS.update(exceptions_openapi.PARAMETERS)
 SCHEMAS.update(checkout_openapi.SCHEMAS)
 SCHEMAS.update(orders_openapi.SCHEMAS)
+SCHEMAS.update(exceptions_openapi.SCHEMAS)
 
 
 def build_document(routes: Sequence[RouteSpec] = ROUTES, *, batch_max_skus: int = 500) -> dict[str, Any]:
@@ -131,7 +132,7 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "operationId": route.name, "summary": route.summary,
         "security": [] if route.scope is None else [{name: [route.scope]} for name in SECURITY_SCHEMES],
-        "responses": {"200": _ok(route)},
+        "responses": {str(route.ok_status): _ok(route)},
     }
     if route.parameters:
         operation["parameters"] = [PARAMETERS[name] for name in route.parameters]
@@ -150,7 +151,7 @@ def _ok(route: RouteSpec) -> dict[str, Any]:
 
 
 def _failure(status: int, route: RouteSpec) -> dict[str, Any]:
-    description, schema = STATUS_TEXT[status]
+    description, schema = exceptions_openapi.FAILURES.get((route.name, status), STATUS_TEXT[status])
     if route.name == "readiness" and status == 503:
         description = "Redis does not answer: take this replica out of rotation"
     if route.name == "price_for_customer" and status == 404:

@@ -11,6 +11,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from streams.api import queries
 from streams.api.auth import AVAILABILITY_READ
 from streams.api.checkout import CHECKOUT_VALIDATE, PRICES_READ, price_for_customer, validate_checkout
+from streams.api.exceptions import (
+    EXCEPTIONS_READ, EXCEPTIONS_WRITE, act_on_exception, list_exceptions, operations_summary)
+from streams.api.ops_page import operations_page
 from streams.api.orders import ORDERS_READ, order_status, order_timeline
 from streams.api.responses import availability_answer, error_response, json_response
 from streams.snapshot.entry import AvailabilityEntry
@@ -49,6 +52,7 @@ class RouteSpec:
     request_body: str | None = None  # component schema of the JSON body
     content_type: str = "application/json"
     path_patterns: Mapping[str, str] = field(default_factory=dict)  # router regex of a path parameter
+    ok_status: int = 200  # the success status (202: accepted for the pipeline to apply)
 
     @property
     def router_path(self) -> str:
@@ -148,6 +152,21 @@ ROUTES: tuple[RouteSpec, ...] = (
               "Every transition of an order: when, from what to what, why, the event that caused it",
               ORDERS_READ, "OrderTimeline", (400, 404, 503), parameters=("order_id",),
               path_patterns={"order_id": r"[^/]+"}),
+    RouteSpec("list_exceptions", "GET", "/v1/exceptions", list_exceptions,
+              "Open and claimed business exceptions, oldest first, filtered by owning team, type, state and age",
+              EXCEPTIONS_READ, "ExceptionList", (400, 503), parameters=("owner", "type", "state", "older_than_s")),
+    RouteSpec("act_on_exception", "POST", "/v1/exceptions/{exception_id}/{action}", act_on_exception,
+              "Claim, release, resolve (with a note), dismiss or approve an exception: recorded for the pipeline "
+              "and answered 202 with the action id; the audit topic shows the outcome", EXCEPTIONS_WRITE,
+              "ActionAccepted", (400, 404, 409, 413, 503), parameters=("exception_id", "action"),
+              request_body="OperatorActionRequest", ok_status=202,
+              path_patterns={"exception_id": r"[\s\S]+", "action": "claim|release|resolve|dismiss|approve"}),
+    RouteSpec("operations_summary", "GET", "/v1/ops/summary", operations_summary,
+              "Order backlog by state and sync lag per source system, added up over the workers reporting now",
+              EXCEPTIONS_READ, "OpsSummary", (503,)),
+    RouteSpec("operations_page", "GET", "/ops", operations_page,
+              "The operations page: exception queues by owner with claim and resolve, order backlog, sync lag, "
+              "availability lookup (asks for an API key)", None, "", content_type="text/html"),
     RouteSpec("liveness", "GET", "/healthz", liveness, "The process is up (no Redis call)", None, "Liveness"),
     RouteSpec("readiness", "GET", "/readyz", readiness, "Redis answers; reports the snapshot writer's heartbeat",
               None, "Readiness", (503,)),

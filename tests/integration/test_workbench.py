@@ -115,3 +115,57 @@ def test_claim_resolve_one_holder_each_action_once_and_every_step_audited(bench:
     assert bench.client.zscore(owner_index_key(bench.prefix, "customer-service"), exception_id) is None
     case = bench.case(exception_id)
     assert case is not None and case.state is w.CaseState.RESOLVED and case.version == 3
+
+
+def test_through_the_real_api_claim_and_resolve_reach_the_table_and_the_summary_has_the_workers_figures(
+        bench: Bench) -> None:
+    import asyncio
+
+    from aiohttp.test_utils import TestClient, TestServer
+    from pydantic import SecretStr
+
+    from streams.api.app import build_api
+    from streams.api.exceptions import KafkaActionSink, RedisExceptionReader
+    from streams.snapshot.connection import snapshot_reader_client
+    from streams.snapshot.reader import RedisAvailabilityReader
+
+    key = "workbench-integration-key-1"
+    settings = bench.p.settings.model_copy(update={"api_keys": SecretStr(f"{key}=exceptions:read,exceptions:write")})
+    exception_id = bench.unknown_sku_exception()
+    bench.wait_document(exception_id, lambda d: d["state"] == "OPEN")
+    auth = {"Authorization": f"Bearer {key}"}
+
+    async def scenario() -> tuple[list[int], Any, Any]:
+        client = snapshot_reader_client(settings)
+        sink = KafkaActionSink(settings)
+        app = build_api(settings, RedisAvailabilityReader(client, settings.redis_key_prefix),
+                        exception_reader=RedisExceptionReader(client, settings.redis_key_prefix), action_sink=sink)
+        statuses = []
+        try:
+            async with TestClient(TestServer(app)) as api:
+                listed = await (await api.get("/v1/exceptions?owner=customer-service", headers=auth)).json()
+                statuses.append((await api.post(f"/v1/exceptions/{exception_id}/claim", json={},
+                                                headers=auth)).status)
+                deadline = time.time() + 30
+                while bench.document(exception_id)["state"] != "CLAIMED" and time.time() < deadline:  # type: ignore[index]
+                    await asyncio.sleep(0.1)
+                statuses.append((await api.post(f"/v1/exceptions/{exception_id}/resolve",
+                                                json={"note": "SKU set up"}, headers=auth)).status)
+                summary = await (await api.get("/v1/ops/summary", headers=auth)).json()
+        finally:
+            sink.close()
+            await client.aclose()
+        return statuses, listed, summary
+
+    statuses, listed, summary = asyncio.run(scenario())
+
+    assert statuses == [202, 202]
+    assert exception_id in [c["exception_id"] for c in listed["exceptions"]]
+    resolved = bench.wait_document(exception_id, lambda d: d["state"] == "RESOLVED")
+    operator = resolved["claimed_by"]
+    assert operator.startswith("key-") and resolved["note"] == "SKU set up"
+    audits = bench.audits(exception_id, lambda found: len(found) >= 3)
+    assert [(a["action"], a["operator"], a["to_state"]) for a in audits] == [
+        ("raise", "distflow", "OPEN"), ("claim", operator, "CLAIMED"), ("resolve", operator, "RESOLVED")]
+    assert summary["workers"] >= 1 and "commerce" in summary["sync_lag"]
+    assert sum(summary["order_backlog"].values()) >= 0

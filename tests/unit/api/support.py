@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
 from streams.api.app import build_api
+from streams.api.exceptions import DictExceptionReader, RecordingActionSink
 from streams.api.orders import DictOrderReader
 from streams.readmodel.reader import DictCheckoutReader
 from streams.settings import Settings
@@ -20,6 +21,7 @@ from streams.snapshot.memory import DictAvailabilityReader
 T = TypeVar("T")
 STOREFRONT_KEY = "storefront-key-6f1c2a9b"  # availability:read
 OPS_KEY = "ops-console-key-93be51d0"  # exceptions:read only
+OPERATOR_KEY = "workbench-operator-key-5d2e8a71"  # exceptions:read, exceptions:write
 NOW_MS = 1_795_700_060_000
 AS_OF_MS = 1_795_700_000_000
 
@@ -27,7 +29,7 @@ AS_OF_MS = 1_795_700_000_000
 def api_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "api_keys": SecretStr(f"{STOREFRONT_KEY}=availability:read,orders:read,prices:read,checkout:validate;"
-                              f"{OPS_KEY}=exceptions:read"),
+                              f"{OPS_KEY}=exceptions:read;{OPERATOR_KEY}=exceptions:read,exceptions:write"),
         "api_rate_limit_per_s": 1_000.0, "api_rate_limit_burst": 1_000,
         "api_channels": "web=EAST,WEST;b2b-east=EAST", "api_read_your_writes_wait_ms": 150,
     }
@@ -56,6 +58,25 @@ def example_order_reader() -> DictOrderReader:
     return DictOrderReader({"O-1001": document})
 
 
+def example_exception_reader() -> DictExceptionReader:
+    """Two open cases and one claimed, as the worker's workbench view writes them (streams/workbench_view.py)."""
+    def case(exception_id: str, kind: str, team: str, raised_at: int, state: str = "OPEN",
+             claimed_by: str = "") -> dict[str, Any]:
+        return {"exception_id": exception_id, "exception_type": kind, "owner_team": team, "severity": "warning",
+                "reason": f"{kind} on O-1001", "subject_type": "order", "subject_id": "O-1001",
+                "details": {"sku": "GHOST"}, "raised_at": raised_at, "correlation_id": "corr-1", "state": state,
+                "claimed_by": claimed_by, "version": 1 if state == "OPEN" else 2, "updated_at": raised_at,
+                "note": "", "history": []}
+    documents = {c["exception_id"]: c for c in (
+        case("unknown_sku:evt-1:O-1001", "unknown_sku", "customer-service", NOW_MS - 7_200_000),
+        case("erp_rejected:evt-2:O-1002", "erp_rejected", "customer-service", NOW_MS - 60_000, "CLAIMED",
+             "key-someone"),
+        case("shortfall:evt-3:SKU-1", "shortfall", "inventory-control", NOW_MS - 600_000))}
+    return DictExceptionReader(documents, stats=[
+        {"order_backlog": {"RESERVED": 3, "ACCEPTED": 1}, "sync_lag": {"erp": 10, "wms": 0}},
+        {"order_backlog": {"RESERVED": 2}, "sync_lag": {"erp": 5, "commerce": 7}}])
+
+
 class RecordingReader(DictAvailabilityReader):
     """The in-memory snapshot, remembering which SKUs were asked of it."""
 
@@ -68,6 +89,11 @@ class RecordingReader(DictAvailabilityReader):
         return await super().get_many(skus)
 
 
+def key_for(scope: str) -> str:
+    """A configured key holding `scope` (the storefront's, or the workbench operator's for exceptions:*)."""
+    return OPERATOR_KEY if scope.startswith("exceptions:") else STOREFRONT_KEY
+
+
 def bearer(key: str = STOREFRONT_KEY) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
@@ -76,13 +102,16 @@ def bearer(key: str = STOREFRONT_KEY) -> dict[str, str]:
 async def served(reader: DictAvailabilityReader | None = None, settings: Settings | None = None,
                  registry: CollectorRegistry | None = None,
                  checkout: DictCheckoutReader | None = None,
-                 orders: DictOrderReader | None = None) -> AsyncIterator[TestClient]:
+                 orders: DictOrderReader | None = None, exceptions: DictExceptionReader | None = None,
+                 actions: RecordingActionSink | None = None) -> AsyncIterator[TestClient]:
     from tests.unit.checkout.support import example_checkout_reader
 
     app = build_api(settings or api_settings(), reader if reader is not None else RecordingReader([entry()]),
                     registry=registry, clock_ms=lambda: NOW_MS,
                     checkout_reader=checkout if checkout is not None else example_checkout_reader(),
-                    order_reader=orders if orders is not None else example_order_reader())
+                    order_reader=orders if orders is not None else example_order_reader(),
+                    exception_reader=exceptions if exceptions is not None else example_exception_reader(),
+                    action_sink=actions if actions is not None else RecordingActionSink())
     async with TestClient(TestServer(app)) as client:
         yield client
 

@@ -16,7 +16,7 @@ from streams.api.openapi import build_document
 from streams.devstack import free_port
 from streams.snapshot.connection import snapshot_reader_client
 from streams.snapshot.reader import RedisAvailabilityReader
-from tests.unit.api.support import RecordingReader, api_settings, bearer, entry, run, served
+from tests.unit.api.support import RecordingReader, api_settings, bearer, entry, key_for, run, served
 from tests.unit.api.test_auth import example_request
 
 DOCUMENT = build_document()
@@ -56,7 +56,7 @@ def test_a_key_with_every_scope_but_the_routes_own_is_403_and_the_routes_scope_a
 
     assert (refused, refused_body["error"]) == (403, "forbidden")
     assert scope in refused_body["detail"]  # says which scope is missing
-    assert allowed == 200 and anonymous == 401
+    assert str(allowed) in [s for s in operation["responses"] if s.startswith("2")] and anonymous == 401
 
 
 MALFORMED_BODIES = {
@@ -77,11 +77,13 @@ MALFORMED_BODIES = {
 def test_a_malformed_json_body_is_400_with_a_clear_error(path: str, method: str, operation: dict[str, Any],
                                                          name: str) -> None:
     reader = RecordingReader([entry("SKU-00001")])
+    target, _ = example_request(path, operation)
 
     async def scenario() -> tuple[int, str, Any]:
         async with served(reader) as client:
-            response = await client.request(method, path, data=MALFORMED_BODIES[name],
-                                            headers={**bearer(), "Content-Type": "application/json"})
+            response = await client.request(method, target, data=MALFORMED_BODIES[name],
+                                            headers={**bearer(key_for(route_scope(operation))),
+                                                     "Content-Type": "application/json"})
             return response.status, response.content_type, await response.json()
 
     status, content_type, body = run(scenario)
@@ -95,11 +97,13 @@ def test_a_malformed_json_body_is_400_with_a_clear_error(path: str, method: str,
 def test_a_body_over_the_size_limit_is_413_and_never_parsed(path: str, method: str, operation: dict[str, Any]) -> None:
     reader = RecordingReader([entry("SKU-00001")])
     huge = json.dumps({"skus": ["SKU-00001"] * (MAX_BODY_BYTES // 10)}).encode()
+    target, _ = example_request(path, operation)
 
     async def scenario() -> tuple[int, Any]:
         async with served(reader) as client:
-            response = await client.request(method, path, data=huge,
-                                            headers={**bearer(), "Content-Type": "application/json"})
+            response = await client.request(method, target, data=huge,
+                                            headers={**bearer(key_for(route_scope(operation))),
+                                                     "Content-Type": "application/json"})
             return response.status, await response.json()
 
     status, body = run(scenario)

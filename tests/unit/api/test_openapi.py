@@ -15,7 +15,10 @@ from streams.api.app import build_api
 from streams.api.openapi import build_document
 from streams.api.routes import ROUTES
 from streams.readmodel.reader import DictCheckoutReader
-from tests.unit.api.support import RecordingReader, api_settings, bearer, entry, example_order_reader, run, served
+from streams.api.exceptions import RecordingActionSink
+from tests.unit.api.support import (
+    OPERATOR_KEY, RecordingReader, api_settings, bearer, entry, example_exception_reader, example_order_reader, run,
+    served)
 
 DOCUMENT = build_document()
 Call = Callable[[TestClient], Awaitable[Any]]
@@ -56,7 +59,7 @@ def test_the_document_is_openapi_3_1_with_valid_schemas_and_known_security_schem
     for item in DOCUMENT["paths"].values():
         for operation in item.values():
             operation_ids.append(operation["operationId"])
-            assert "200" in operation["responses"]
+            assert {"200", "202"} & set(operation["responses"])
             for requirement in operation["security"]:
                 assert set(requirement) <= schemes
             for parameter in operation.get("parameters", []):
@@ -84,6 +87,9 @@ def post(path: str, body: Any, headers: dict[str, str] | None = None) -> Call:
 ONE, QUERY = "/v1/availability/{sku}", "/v1/availability/query"
 PRICE, CART = "/v1/prices/{sku}", "/v1/checkout/validate"
 ORDER, TIMELINE = "/v1/orders/{order_id}", "/v1/orders/{order_id}/timeline"
+EXCEPTIONS, ACT, SUMMARY = "/v1/exceptions", "/v1/exceptions/{exception_id}/{action}", "/v1/ops/summary"
+OPEN_CASE, CLAIMED_CASE = "/v1/exceptions/unknown_sku:evt-1:O-1001", "/v1/exceptions/erp_rejected:evt-2:O-1002"
+OPERATOR = bearer(OPERATOR_KEY)
 HEALTHY_TOUR: list[tuple[str, str, Call]] = [
     (ONE, "GET", get("/v1/availability/SKU-1")),
     (ONE, "GET", get("/v1/availability/a%20b")),
@@ -119,6 +125,21 @@ HEALTHY_TOUR: list[tuple[str, str, Call]] = [
     (TIMELINE, "GET", get("/v1/orders/%3Cscript%3E/timeline")),
     (TIMELINE, "GET", get("/v1/orders/O-1001/timeline", {})),
     (TIMELINE, "GET", get("/v1/orders/O-1001/timeline", bearer("ops-console-key-93be51d0"))),
+    (EXCEPTIONS, "GET", get("/v1/exceptions?owner=customer-service&older_than_s=60", bearer("ops-console-key-93be51d0"))),
+    (EXCEPTIONS, "GET", get("/v1/exceptions?state=RESOLVED", OPERATOR)),
+    (EXCEPTIONS, "GET", get("/v1/exceptions", {})),
+    (EXCEPTIONS, "GET", get("/v1/exceptions")),
+    (ACT, "POST", post(OPEN_CASE + "/claim", {}, OPERATOR)),
+    (ACT, "POST", post(OPEN_CASE + "/claim", b"{oops", OPERATOR)),
+    (ACT, "POST", post("/v1/exceptions/unknown_sku:nothing:O-9/claim", {}, OPERATOR)),
+    (ACT, "POST", post(CLAIMED_CASE + "/resolve", {"note": "not mine"}, OPERATOR)),
+    (ACT, "POST", post(OPEN_CASE + "/claim", b'{"note":"' + b"A" * 300_000 + b'"}', OPERATOR)),
+    (ACT, "POST", post(OPEN_CASE + "/claim", {}, {})),
+    (ACT, "POST", post(OPEN_CASE + "/claim", {}, bearer("ops-console-key-93be51d0"))),
+    (SUMMARY, "GET", get("/v1/ops/summary", bearer("ops-console-key-93be51d0"))),
+    (SUMMARY, "GET", get("/v1/ops/summary", {})),
+    (SUMMARY, "GET", get("/v1/ops/summary")),
+    ("/ops", "GET", get("/ops", {})),
     ("/healthz", "GET", get("/healthz", {})),
     ("/readyz", "GET", get("/readyz", {})),
     ("/openapi.json", "GET", get("/openapi.json", {})),
@@ -127,13 +148,19 @@ HEALTHY_TOUR: list[tuple[str, str, Call]] = [
 OUTAGE_TOUR = [(ONE, "GET", get("/v1/availability/SKU-1")), (QUERY, "POST", post(QUERY, {"skus": ["SKU-1"]})),
                ("/readyz", "GET", get("/readyz", {})), (PRICE, "GET", get("/v1/prices/SKU-1?customer=C-1001")),
                (CART, "POST", post(CART, {"customer": "C-1001", "lines": [{"sku": "SKU-1", "quantity": 1}]})),
-               (ORDER, "GET", get("/v1/orders/O-1001")), (TIMELINE, "GET", get("/v1/orders/O-1001/timeline"))]
+               (ORDER, "GET", get("/v1/orders/O-1001")), (TIMELINE, "GET", get("/v1/orders/O-1001/timeline")),
+               (EXCEPTIONS, "GET", get("/v1/exceptions", OPERATOR)), (SUMMARY, "GET", get("/v1/ops/summary", OPERATOR)),
+               (ACT, "POST", post(OPEN_CASE + "/claim", {}, OPERATOR))]
+KAFKA_DOWN_TOUR = [(ACT, "POST", post(OPEN_CASE + "/claim", {}, OPERATOR))]
 THROTTLED_TOUR = [(ONE, "GET", get("/v1/availability/SKU-1"))] * 2 + [(QUERY, "POST", post(QUERY, {"skus": ["A"]})),
                                                                      (PRICE, "GET", get("/v1/prices/A?customer=C")),
                                                                      (CART, "POST", post(CART, {})),
                                                                      (ORDER, "GET", get("/v1/orders/O-1001")),
                                                                      (TIMELINE, "GET",
-                                                                      get("/v1/orders/O-1001/timeline"))]
+                                                                      get("/v1/orders/O-1001/timeline")),
+                                                                     (EXCEPTIONS, "GET", get("/v1/exceptions")),
+                                                                     (SUMMARY, "GET", get("/v1/ops/summary")),
+                                                                     (ACT, "POST", post(OPEN_CASE + "/claim", {}))]
 
 
 async def tour(client: TestClient, calls: list[tuple[str, str, Call]]) -> list[tuple[str, str, int, str, Any]]:
@@ -157,8 +184,12 @@ def answers() -> list[tuple[str, str, int, str, Any]]:
         down_checkout.reachable = False
         down_orders = example_order_reader()
         down_orders.reachable = False
-        async with served(down, checkout=down_checkout, orders=down_orders) as client:
+        down_exceptions = example_exception_reader()
+        down_exceptions.reachable = False
+        async with served(down, checkout=down_checkout, orders=down_orders, exceptions=down_exceptions) as client:
             seen += await tour(client, OUTAGE_TOUR)
+        async with served(actions=RecordingActionSink(reachable=False)) as client:
+            seen += await tour(client, KAFKA_DOWN_TOUR)
         async with served(settings=api_settings(api_rate_limit_per_s=0.01, api_rate_limit_burst=1)) as client:
             seen += await tour(client, THROTTLED_TOUR)
         return seen
