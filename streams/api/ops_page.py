@@ -78,6 +78,7 @@ async function act(id, action, note) {
   else { say(action + " refused (" + answer.status + "): " + (answer.data ? answer.data.detail : ""), true); }
   setTimeout(refresh, 600);
 }
+const notes = new Map();  // typed notes survive the periodic refresh
 function row(c) {
   const tr = el("tr"); tr.dataset.exceptionId = c.exception_id; tr.dataset.state = c.state;
   tr.append(el("td", c.exception_type), el("td", c.severity, c.severity), el("td", c.subject_type + " " + c.subject_id),
@@ -85,6 +86,8 @@ function row(c) {
             el("td", c.claimed_by || ""));
   const cell = el("td");
   const note = el("input"); note.type = "text"; note.placeholder = "note"; note.className = "note";
+  note.value = notes.get(c.exception_id) || "";
+  note.addEventListener("input", () => notes.set(c.exception_id, note.value));
   const buttons = [["claim", "Claim"], ["release", "Release"], ["resolve", "Resolve"], ["dismiss", "Dismiss"],
                    ["approve", "Approve"]];
   for (const [action, label] of buttons) {
