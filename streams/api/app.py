@@ -15,6 +15,7 @@ from streams.api.auth import ApiKeyAuthenticator
 from streams.api.checkout import CHECKOUT, CheckoutContext
 from streams.api.exceptions import (
     WORKBENCH, ActionSink, DictExceptionReader, ExceptionReader, RecordingActionSink, WorkbenchContext)
+from streams.api.exceptions_replay import REPLAYER, DeadLetterReplayer, RecordingReplayer
 from streams.api.metrics import ApiMetrics
 from streams.api.orders import ORDERS, DictOrderReader, OrderReader, RedisOrderReader
 from streams.api.openapi import build_document
@@ -36,7 +37,8 @@ def build_api(settings: Settings, reader: AvailabilityReader, *, registry: Colle
               checkout_reader: CheckoutReader | None = None,
               order_reader: OrderReader | None = None,
               exception_reader: ExceptionReader | None = None,
-              action_sink: ActionSink | None = None) -> web.Application:
+              action_sink: ActionSink | None = None,
+              replayer: DeadLetterReplayer | None = None) -> web.Application:
     """checkout_reader: the checkout read model (default: an empty in-memory one, every customer unknown).
 
     exception_reader / action_sink: the workbench read model and where operator actions go (default: in memory).
@@ -59,6 +61,7 @@ def build_api(settings: Settings, reader: AvailabilityReader, *, registry: Colle
     app[ORDERS] = order_reader if order_reader is not None else DictOrderReader({})
     app[WORKBENCH] = WorkbenchContext(exception_reader if exception_reader is not None else DictExceptionReader({}),
                                       action_sink if action_sink is not None else RecordingActionSink(), clock_ms)
+    app[REPLAYER] = replayer if replayer is not None else RecordingReplayer()
     app[OPENAPI_DOCUMENT] = build_document(ROUTES, batch_max_skus=settings.api_batch_max_skus)
     for route in ROUTES:
         app.router.add_route(route.method, route.router_path, route.handler, name=route.name)
@@ -67,6 +70,7 @@ def build_api(settings: Settings, reader: AvailabilityReader, *, registry: Colle
 
 async def _serving_app(settings: Settings) -> web.Application:
     from streams.api.exceptions import KafkaActionSink, RedisExceptionReader
+    from streams.api.exceptions_replay import KafkaReplayer
     from streams.snapshot.connection import snapshot_reader_client
     from streams.readmodel.reader import RedisCheckoutReader
     from streams.snapshot.reader import RedisAvailabilityReader
@@ -76,11 +80,12 @@ async def _serving_app(settings: Settings) -> web.Application:
                     checkout_reader=RedisCheckoutReader(client, settings.redis_key_prefix),
                     order_reader=RedisOrderReader(client, settings.redis_key_prefix),
                     exception_reader=RedisExceptionReader(client, settings.redis_key_prefix),
-                    action_sink=(actions := KafkaActionSink(settings)))
+                    action_sink=(actions := KafkaActionSink(settings)), replayer=(replays := KafkaReplayer(settings)))
 
     async def close_redis(_: web.Application) -> None:
         await client.aclose()
         actions.close()
+        replays.close()
 
     app.on_cleanup.append(close_redis)
     return app

@@ -55,6 +55,20 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                        "properties": {"action_id": {"type": "string"}, "exception_id": {"type": "string"},
                                       "action": {"enum": list(ACTIONS)}, "operator": {"type": "string"},
                                       "accepted_at": _MS}},
+    "ReplayRequest": {"type": "object", "required": ["source_topic", "partition", "offset"],
+                      "additionalProperties": False, "properties": {
+                          "source_topic": {"type": "string", "description": "as the dead letter names it"},
+                          "partition": {"type": "integer", "minimum": 0}, "offset": {"type": "integer", "minimum": 0},
+                          "note": {"type": "string", "maxLength": MAX_NOTE}},
+                      "example": {"source_topic": "wms.inventory-movements", "partition": 0, "offset": 41,
+                                  "note": "movement type added to the pipeline"}},
+    "ReplayAccepted": {"type": "object", "required": ["action_id", "source", "operator", "replayed_to"],
+                       "properties": {"action_id": {"type": "string"}, "source": {"type": "string"},
+                                      "operator": {"type": "string"},
+                                      "replayed_to": {"type": "object", "required": ["topic", "partition", "offset"],
+                                                      "properties": {"topic": {"type": "string"},
+                                                                     "partition": {"type": "integer"},
+                                                                     "offset": {"type": "integer"}}}}},
     "OpsSummary": {"type": "object", "required": ["order_backlog", "sync_lag", "workers", "as_of_ms"], "properties": {
         "order_backlog": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0},
                           "description": "open orders by state, over every worker reporting"},
@@ -72,5 +86,8 @@ FAILURES: dict[tuple[str, int], tuple[str, str]] = {
                                 "action the exception type does not allow (the code says which)", "Error"),
     ("act_on_exception", 503): ("Redis or Kafka unreachable: the action was not recorded; retry with the same "
                                 "action_id", "Error"),
+    ("replay_dead_letter", 400): ("Malformed request: not a source topic, a bad partition or offset", "Error"),
+    ("replay_dead_letter", 404): ("No record at that source position (never written, or past retention)", "Error"),
+    ("replay_dead_letter", 503): ("Kafka could not be read or did not acknowledge the replay; retry", "Error"),
     ("list_exceptions", 400): ("Malformed filter: owner, type, state or older_than_s", "Error"),
 }

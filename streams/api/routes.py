@@ -13,6 +13,7 @@ from streams.api.auth import AVAILABILITY_READ
 from streams.api.checkout import CHECKOUT_VALIDATE, PRICES_READ, price_for_customer, validate_checkout
 from streams.api.exceptions import (
     EXCEPTIONS_READ, EXCEPTIONS_WRITE, act_on_exception, list_exceptions, operations_summary)
+from streams.api.exceptions_replay import replay_dead_letter
 from streams.api.ops_page import operations_page
 from streams.api.orders import ORDERS_READ, order_status, order_timeline
 from streams.api.responses import availability_answer, error_response, json_response
@@ -161,6 +162,10 @@ ROUTES: tuple[RouteSpec, ...] = (
               "ActionAccepted", (400, 404, 409, 413, 503), parameters=("exception_id", "action"),
               request_body="OperatorActionRequest", ok_status=202,
               path_patterns={"exception_id": r"[\s\S]+", "action": "claim|release|resolve|dismiss|approve"}),
+    RouteSpec("replay_dead_letter", "POST", "/v1/dead-letters/replay", replay_dead_letter,
+              "Re-inject a dead-lettered source record (named by its source position) with its original headers, "
+              "after its cause was fixed; de-duplication still applies; audited", EXCEPTIONS_WRITE, "ReplayAccepted",
+              (400, 404, 413, 503), request_body="ReplayRequest", ok_status=202),
     RouteSpec("operations_summary", "GET", "/v1/ops/summary", operations_summary,
               "Order backlog by state and sync lag per source system, added up over the workers reporting now",
               EXCEPTIONS_READ, "OpsSummary", (503,)),

@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from streams.api.app import build_api
 from streams.api.exceptions import DictExceptionReader, RecordingActionSink
+from streams.api.exceptions_replay import Original, RecordingReplayer
 from streams.api.orders import DictOrderReader
 from streams.readmodel.reader import DictCheckoutReader
 from streams.settings import Settings
@@ -77,6 +78,12 @@ def example_exception_reader() -> DictExceptionReader:
         {"order_backlog": {"RESERVED": 2}, "sync_lag": {"erp": 5, "commerce": 7}}])
 
 
+def example_replayer() -> RecordingReplayer:
+    """One source record at wms.inventory-movements[0]@41 (the OpenAPI example's position)."""
+    return RecordingReplayer({("wms.inventory-movements", 0, 41): Original(
+        b"SKU-1", b"\x00original-bytes", (("correlation_id", b"corr-7"), ("traceparent", b"00-abc")))})
+
+
 class RecordingReader(DictAvailabilityReader):
     """The in-memory snapshot, remembering which SKUs were asked of it."""
 
@@ -103,7 +110,8 @@ async def served(reader: DictAvailabilityReader | None = None, settings: Setting
                  registry: CollectorRegistry | None = None,
                  checkout: DictCheckoutReader | None = None,
                  orders: DictOrderReader | None = None, exceptions: DictExceptionReader | None = None,
-                 actions: RecordingActionSink | None = None) -> AsyncIterator[TestClient]:
+                 actions: RecordingActionSink | None = None,
+                 replayer: RecordingReplayer | None = None) -> AsyncIterator[TestClient]:
     from tests.unit.checkout.support import example_checkout_reader
 
     app = build_api(settings or api_settings(), reader if reader is not None else RecordingReader([entry()]),
@@ -111,7 +119,8 @@ async def served(reader: DictAvailabilityReader | None = None, settings: Setting
                     checkout_reader=checkout if checkout is not None else example_checkout_reader(),
                     order_reader=orders if orders is not None else example_order_reader(),
                     exception_reader=exceptions if exceptions is not None else example_exception_reader(),
-                    action_sink=actions if actions is not None else RecordingActionSink())
+                    action_sink=actions if actions is not None else RecordingActionSink(),
+                    replayer=replayer if replayer is not None else example_replayer())
     async with TestClient(TestServer(app)) as client:
         yield client
 

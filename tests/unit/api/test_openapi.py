@@ -17,8 +17,8 @@ from streams.api.routes import ROUTES
 from streams.readmodel.reader import DictCheckoutReader
 from streams.api.exceptions import RecordingActionSink
 from tests.unit.api.support import (
-    OPERATOR_KEY, RecordingReader, api_settings, bearer, entry, example_exception_reader, example_order_reader, run,
-    served)
+    OPERATOR_KEY, RecordingReader, api_settings, bearer, entry, example_exception_reader, example_order_reader,
+    example_replayer, run, served)
 
 DOCUMENT = build_document()
 Call = Callable[[TestClient], Awaitable[Any]]
@@ -88,6 +88,8 @@ ONE, QUERY = "/v1/availability/{sku}", "/v1/availability/query"
 PRICE, CART = "/v1/prices/{sku}", "/v1/checkout/validate"
 ORDER, TIMELINE = "/v1/orders/{order_id}", "/v1/orders/{order_id}/timeline"
 EXCEPTIONS, ACT, SUMMARY = "/v1/exceptions", "/v1/exceptions/{exception_id}/{action}", "/v1/ops/summary"
+REPLAY = "/v1/dead-letters/replay"
+REPLAYABLE = {"source_topic": "wms.inventory-movements", "partition": 0, "offset": 41}
 OPEN_CASE, CLAIMED_CASE = "/v1/exceptions/unknown_sku:evt-1:O-1001", "/v1/exceptions/erp_rejected:evt-2:O-1002"
 OPERATOR = bearer(OPERATOR_KEY)
 HEALTHY_TOUR: list[tuple[str, str, Call]] = [
@@ -136,6 +138,12 @@ HEALTHY_TOUR: list[tuple[str, str, Call]] = [
     (ACT, "POST", post(OPEN_CASE + "/claim", b'{"note":"' + b"A" * 300_000 + b'"}', OPERATOR)),
     (ACT, "POST", post(OPEN_CASE + "/claim", {}, {})),
     (ACT, "POST", post(OPEN_CASE + "/claim", {}, bearer("ops-console-key-93be51d0"))),
+    (REPLAY, "POST", post(REPLAY, REPLAYABLE, OPERATOR)),
+    (REPLAY, "POST", post(REPLAY, {**REPLAYABLE, "source_topic": "distflow.order-status"}, OPERATOR)),
+    (REPLAY, "POST", post(REPLAY, {**REPLAYABLE, "offset": 999}, OPERATOR)),
+    (REPLAY, "POST", post(REPLAY, b'{"note":"' + b"A" * 300_000 + b'"}', OPERATOR)),
+    (REPLAY, "POST", post(REPLAY, REPLAYABLE, {})),
+    (REPLAY, "POST", post(REPLAY, REPLAYABLE, bearer("ops-console-key-93be51d0"))),
     (SUMMARY, "GET", get("/v1/ops/summary", bearer("ops-console-key-93be51d0"))),
     (SUMMARY, "GET", get("/v1/ops/summary", {})),
     (SUMMARY, "GET", get("/v1/ops/summary")),
@@ -151,7 +159,8 @@ OUTAGE_TOUR = [(ONE, "GET", get("/v1/availability/SKU-1")), (QUERY, "POST", post
                (ORDER, "GET", get("/v1/orders/O-1001")), (TIMELINE, "GET", get("/v1/orders/O-1001/timeline")),
                (EXCEPTIONS, "GET", get("/v1/exceptions", OPERATOR)), (SUMMARY, "GET", get("/v1/ops/summary", OPERATOR)),
                (ACT, "POST", post(OPEN_CASE + "/claim", {}, OPERATOR))]
-KAFKA_DOWN_TOUR = [(ACT, "POST", post(OPEN_CASE + "/claim", {}, OPERATOR))]
+KAFKA_DOWN_TOUR = [(ACT, "POST", post(OPEN_CASE + "/claim", {}, OPERATOR)),
+                   (REPLAY, "POST", post(REPLAY, REPLAYABLE, OPERATOR))]
 THROTTLED_TOUR = [(ONE, "GET", get("/v1/availability/SKU-1"))] * 2 + [(QUERY, "POST", post(QUERY, {"skus": ["A"]})),
                                                                      (PRICE, "GET", get("/v1/prices/A?customer=C")),
                                                                      (CART, "POST", post(CART, {})),
@@ -160,7 +169,8 @@ THROTTLED_TOUR = [(ONE, "GET", get("/v1/availability/SKU-1"))] * 2 + [(QUERY, "P
                                                                       get("/v1/orders/O-1001/timeline")),
                                                                      (EXCEPTIONS, "GET", get("/v1/exceptions")),
                                                                      (SUMMARY, "GET", get("/v1/ops/summary")),
-                                                                     (ACT, "POST", post(OPEN_CASE + "/claim", {}))]
+                                                                     (ACT, "POST", post(OPEN_CASE + "/claim", {})),
+                                                                     (REPLAY, "POST", post(REPLAY, REPLAYABLE))]
 
 
 async def tour(client: TestClient, calls: list[tuple[str, str, Call]]) -> list[tuple[str, str, int, str, Any]]:
@@ -188,7 +198,9 @@ def answers() -> list[tuple[str, str, int, str, Any]]:
         down_exceptions.reachable = False
         async with served(down, checkout=down_checkout, orders=down_orders, exceptions=down_exceptions) as client:
             seen += await tour(client, OUTAGE_TOUR)
-        async with served(actions=RecordingActionSink(reachable=False)) as client:
+        down_replayer = example_replayer()
+        down_replayer.reachable = False
+        async with served(actions=RecordingActionSink(reachable=False), replayer=down_replayer) as client:
             seen += await tour(client, KAFKA_DOWN_TOUR)
         async with served(settings=api_settings(api_rate_limit_per_s=0.01, api_rate_limit_burst=1)) as client:
             seen += await tour(client, THROTTLED_TOUR)

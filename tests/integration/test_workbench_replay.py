@@ -1,0 +1,120 @@
+"""Replay of a dead letter on the real broker: a stock receipt stamped too far ahead of the clock is dead-lettered;
+once its cause is gone (the clock caught up) an operator replays it through the API — the original bytes and
+headers go back to the source topic — and the units arrive exactly once, though it is replayed twice."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr
+
+from processors import inventory as inv
+from streams.api.app import build_api
+from streams.api.exceptions_replay import REPLAY_HEADER, REPLAYED_BY_HEADER, KafkaReplayer
+from streams.app import Worker
+from streams.devstack import Broker, RedisServer
+from streams.snapshot.connection import snapshot_reader_client
+from streams.snapshot.reader import RedisAvailabilityReader
+from streams.translate.validation import MAX_FUTURE_MS
+from tests.ids import unique
+from tests.integration import events
+from tests.integration.pipeline import Pipeline, pipeline, pipeline_settings, running_worker
+from topics import catalog
+from topics.partitioning import partition_for
+
+pytestmark = pytest.mark.integration
+KEY = "replay-operator-key-4411"
+OPERATOR = "key-" + hashlib.sha256(KEY.encode()).hexdigest()[:10]
+
+
+@pytest.fixture
+def running(broker: Broker, redis_server: RedisServer,
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pipeline, Worker]]:
+    settings = pipeline_settings(broker.bootstrap, redis_server.url, tmp_path_factory.mktemp("replay") / "state",
+                                 api_keys=SecretStr(f"{KEY}=exceptions:read,exceptions:write"))
+    with pipeline(settings) as p, running_worker(settings) as worker:
+        yield p, worker
+
+
+def quiesce(worker: Worker, quiet_s: float = 1.5, timeout_s: float = 30.0) -> None:
+    status = worker.engine.status
+    deadline, seen, since = time.time() + timeout_s, -1, time.time()
+    while time.time() < deadline:
+        if status.records_in != seen:
+            seen, since = status.records_in, time.time()
+        elif time.time() - since >= quiet_s:
+            return
+        time.sleep(0.1)
+
+
+def on_hand(worker: Worker, sku: str) -> int:
+    stage = next(s for s in worker.engine.stages if s.name == "inventory")
+    state: inv.SkuInventory | None = stage.table.get(  # type: ignore[attr-defined]
+        partition_for(sku.encode(), stage.partitions), sku.encode())  # type: ignore[attr-defined]
+    return 0 if state is None else sum(stock.on_hand for stock in state.locations)
+
+
+async def replay_twice(p: Pipeline, body: dict[str, Any]) -> list[tuple[int, Any]]:
+    settings = p.settings
+    client = snapshot_reader_client(settings)
+    replayer = KafkaReplayer(settings)
+    app = build_api(settings, RedisAvailabilityReader(client, settings.redis_key_prefix), replayer=replayer)
+    answers = []
+    try:
+        async with TestClient(TestServer(app)) as api:
+            for _ in range(2):
+                response = await api.post("/v1/dead-letters/replay", json=body,
+                                          headers={"Authorization": f"Bearer {KEY}"})
+                answers.append((response.status, await response.json()))
+    finally:
+        replayer.close()
+        await client.aclose()
+    return answers
+
+
+def test_a_fixed_dead_letter_replayed_twice_takes_effect_exactly_once(running: tuple[Pipeline, Worker]) -> None:
+    p, worker = running
+    sku = unique("SKU-REPLAY")
+    receipt = events.movement(sku, "EAST", "RECEIVED", 7)
+    ahead_ms = int(time.time() * 1000) + MAX_FUTURE_MS + 3_000
+    receipt["envelope"]["occurred_at"] = receipt["envelope"]["produced_at"] = ahead_ms  # type: ignore[index]
+    value = p.codec.encode(p.names[catalog.INVENTORY_MOVEMENTS], catalog.INVENTORY_MOVEMENTS.value_schema or "",
+                           receipt)
+    p.produce_raw(catalog.INVENTORY_MOVEMENTS, sku.encode(), value, headers=[("correlation_id", b"corr-replay"),
+                                                                              ("traceparent", b"00-feed")])
+    p.flush()
+    letters = p.read(catalog.DEAD_LETTERS, until=lambda rs: any(r["key"] == sku.encode() for r in rs))
+    (letter,) = [r for r in letters if r["key"] == sku.encode()]
+    assert letter["reason_code"] == "occurred_in_future"
+    quiesce(worker)
+    assert on_hand(worker, sku) == 0
+
+    while int(time.time() * 1000) + MAX_FUTURE_MS < ahead_ms + 500:  # the cause: wait for the clock to catch up
+        time.sleep(0.2)
+    position = {"source_topic": letter["source_topic"], "partition": letter["source_partition"],
+                "offset": letter["source_offset"], "note": "producer clock fixed"}
+    answers = asyncio.run(replay_twice(p, position))
+
+    assert [status for status, _ in answers] == [202, 202]
+    deadline = time.time() + 30
+    while on_hand(worker, sku) != 7 and time.time() < deadline:
+        time.sleep(0.1)
+    quiesce(worker)
+    assert on_hand(worker, sku) == 7  # once, although replayed twice
+    copies = [r for r in p.read(catalog.INVENTORY_MOVEMENTS, decode=False) if r["key"] == sku.encode()]
+    assert [r["value"] for r in copies] == [value] * 3
+    source = f"{letter['source_topic']}:{letter['source_partition']}@{letter['source_offset']}"
+    for replayed in copies[1:]:
+        assert replayed["headers"]["correlation_id"] == b"corr-replay"
+        assert replayed["headers"]["traceparent"] == b"00-feed"
+        assert replayed["headers"][REPLAY_HEADER] == source.encode()
+        assert replayed["headers"][REPLAYED_BY_HEADER] == OPERATOR.encode()
+    assert [r["key"] for r in p.read(catalog.DEAD_LETTERS)].count(sku.encode()) == 1
+    audits = [a for a in p.read(catalog.EXCEPTION_AUDIT, until=lambda rs: sum(
+        r["exception_id"] == f"dead_letter:{source}" for r in rs) >= 2) if a["exception_id"] == f"dead_letter:{source}"]
+    assert [(a["action"], a["operator"], a["note"]) for a in audits] == [("replay", OPERATOR, "producer clock fixed")] * 2
