@@ -122,4 +122,5 @@ def test_the_operations_page_is_served_without_a_key_and_asks_for_one() -> None:
     status, content_type, csp, page = run(scenario)
 
     assert status == 200 and content_type == "text/html" and "default-src 'none'" in csp
+    assert "script-src 'sha256-" in csp  # only the page's own script runs, not an injected one
     assert 'id="api-key"' in page and "sessionStorage" in page and "innerHTML" not in page
