@@ -1,6 +1,6 @@
 """Run every benchmark and write bench/RESULTS.md (`make bench`).
 
-    python -m bench.run_all          BENCH_ONLY=inventory,snapshot,api,floor picks some; see bench/README.md
+    python -m bench.run_all          BENCH_ONLY=inventory,snapshot,api,floor,checkout,saga picks some; see bench/README.md
 
 Each benchmark starts its own broker/Redis/worker/API and prints as it goes; a failing one is reported and the
 others still run. RESULTS.md gets the summary table (figure, baseline measured in the same run, ratio, target from
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import api_throughput, broker_floor, checkout_validate, inventory_path, snapshot_latency
+from bench import api_throughput, broker_floor, checkout_validate, inventory_path, order_saga, snapshot_latency
 from bench.common import machine_info
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -29,6 +29,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "api": api_throughput.run,
     "floor": broker_floor.run,
     "checkout": checkout_validate.run,
+    "saga": order_saga.run,
 }
 
 
@@ -131,6 +132,8 @@ def summary_rows(results: dict[str, dict[str, Any]]) -> list[list[str]]:
                      f"{v['p99_ms'] / b['p99_ms']:.1f}× (p99)", "p99 ≤ 10 ms @ 1k rps", met(checkout["target_met"])])
     elif checkout:
         rows.append(["Checkout validate", "failed", checkout["error"], "—", "p99 ≤ 10 ms @ 1k rps", "**no**"])
+    if results.get("saga"):
+        rows += order_saga.result_rows(results["saga"])
     floor = results.get("floor")
     if floor and floor["ok"]:
         rows.append([f"Context: Tansu one hop @ {n0(floor['rate'])} msg/s after {n0(floor['small_batches'])} "
@@ -250,6 +253,8 @@ def notes(results: dict[str, dict[str, Any]]) -> list[str]:
                    f"the embedded broker can slow down as they accumulate; the snapshot benchmark starts each "
                    f"phase on a fresh broker. Kafka finds fetch offsets through its offset index, so this is "
                    f"specific to the embedded broker.")
+    if results.get("saga"):
+        out += order_saga.limits_note(results["saga"], results.get("inventory"))
     others = {name: r.get("others_cpu_share", 0.0) for name, r in results.items()}
     busy = {name: share for name, share in others.items() if share >= 0.10}
     if busy:
