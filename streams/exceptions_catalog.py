@@ -44,6 +44,10 @@ EXCEPTION_TYPES: dict[str, ExceptionType] = {t.name: t for t in (
                   "an event waited for the state it refers to (e.g. a shipment before its order) and timed out"),
     ExceptionType("duplicate_order_conflict", "integration-support", "critical", ("resolve", "dismiss"),
                   "an order id was placed again with different content: the second one was dead-lettered"),
+    ExceptionType("rma_refused", "customer-service", "info", ("resolve", "dismiss"),
+                  "the ERP refused a return request: tell the customer why"),
+    ExceptionType("sla_breach_return", "customer-service", "warning", ("resolve", "dismiss"),
+                  "a return was not completed (credited or refused) within the return-completion SLA"),
     ExceptionType("delivery_exception", "customer-service", "info", ("resolve", "dismiss"),
                   "a carrier reported a delivery exception, a failed attempt or a return to sender"),
 )}

@@ -21,7 +21,8 @@ def order_policy(settings: Settings) -> OrderPolicy:
                        allocation_ms=settings.sla_allocation_seconds * 1000,
                        shipment_confirmation_ms=settings.sla_shipment_confirmation_seconds * 1000,
                        credit_hold_timeout_ms=settings.credit_hold_timeout_seconds * 1000,
-                       held_fact_timeout_ms=settings.held_fact_timeout_seconds * 1000),
+                       held_fact_timeout_ms=settings.held_fact_timeout_seconds * 1000,
+                       return_completion_ms=settings.sla_return_completion_seconds * 1000),
         dedupe_window_size=settings.dedupe_window_max_ids, dedupe_window_ms=settings.dedupe_window_ms)
 
 

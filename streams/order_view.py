@@ -47,6 +47,11 @@ def order_document(order: o.Order) -> dict[str, Any]:
                        "flags": [str(flag.flag) for flag in s.flags],
                        "lines": [{"line_id": line.line_id, "quantity": line.quantity} for line in s.lines]}
                       for s in order.shipments],
+        "returns": [{"return_id": r.return_id, "status": str(r.status), "requested_at": r.requested_at,
+                     "units": r.units, "received": r.received, "restocked": r.restocked, "scrapped": r.scrapped,
+                     "credit_memo_id": r.credit_memo_id or None,
+                     "lines": [{"line_id": line.line_id, "quantity": line.quantity} for line in r.lines]}
+                    for r in order.returns],
         "held_facts": len(order.held),
         "deadlines": [{"kind": str(d.kind), "due_at": d.due_at} for d in order.deadlines],
         "timeline": [{"at": entry.at, "axis": entry.axis, "from": entry.old, "to": entry.new,

@@ -11,17 +11,20 @@ from processors.orders.decisions import (
 from processors.orders.facts import (
     AnswerStatus, CancellationRequested, CarrierStatus, DeadlineKind, DeadlineReached, ErpDecision, ErpVerdict,
     FulfilmentCancelAnswered, FulfilmentKind, OrderFact, OrderPlaced, PickShort, PlacedLine, ReservationAnswer,
-    ReturnedLine, ReturnRecorded, ShipmentConfirmed, ShippedLine, TrackingMilestone, deadline_reached)
+    ReturnedLine, ReturnRecorded, ShipmentConfirmed, ShippedLine, TrackingMilestone, deadline_reached,
+    CreditMemoIssued, Disposition, ReceivedLine, ReturnGoodsReceived, ReturnRequested, RmaDecided)
 from processors.orders.policy import OrderPolicy, OrderSlas, SourcingPolicy
 from processors.orders.records import fact_from_record, fact_to_record, from_record, to_record
 from processors.orders.state import (
-    CancelState, Deadline, Fulfilment, FulfilmentLine, HeldFact, Order, OrderLine, Shipment, ShipmentLine,
+    CancelState, Deadline, Fulfilment, FulfilmentLine, HeldFact, Order, OrderLine, ReturnCase, ReturnStatus,
+    Shipment, ShipmentLine,
     StockClaim, TimelineEntry, TrackingFlag, claims_by_sku, is_placed, new_order)
 from processors.orders.status import (
     ACCEPTANCE_TRANSITIONS, STATUS_TRANSITIONS, TERMINAL, Acceptance, OrderStatus, derive_status)
 
 __all__ = [
-    "ACCEPTANCE_TRANSITIONS", "Acceptance", "AllocateLine", "AnswerStatus", "CancelAllocation", "CancelState",
+    "ACCEPTANCE_TRANSITIONS", "Acceptance", "CreditMemoIssued", "Disposition", "ReceivedLine", "ReturnCase",
+    "ReturnGoodsReceived", "ReturnRequested", "ReturnStatus", "RmaDecided", "AllocateLine", "AnswerStatus", "CancelAllocation", "CancelState",
     "CancellationRequested", "CarrierStatus", "Deadline", "DeadlineCleared", "DeadlineKind", "DeadlineReached",
     "DeadlineSet", "DuplicateIgnored", "ErpCommand", "ErpCommandKind", "ErpDecision", "ErpLine", "ErpPriority",
     "ErpVerdict",

@@ -13,11 +13,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from processors.orders.values import evolve
-from processors.orders import answers, cancellation, deadlines, erp, placement, shipping, tracking
+from processors.orders import answers, cancellation, deadlines, erp, placement, returns, shipping, tracking
 from processors.orders.decisions import DuplicateIgnored, FactIgnored, OrderDecision, OrderException, OrderStatusChanged
 from processors.orders.facts import (
     CancellationRequested, DeadlineReached, ErpDecision, FulfilmentCancelAnswered, OrderFact, OrderPlaced, PickShort,
-    ReservationAnswer, ReturnRecorded, ShipmentConfirmed, TrackingMilestone, describe)
+    CreditMemoIssued, ReservationAnswer, ReturnGoodsReceived, ReturnRecorded, ReturnRequested, RmaDecided,
+    ShipmentConfirmed, TrackingMilestone, describe)
 from processors.orders.holding import hold
 from processors.orders.policy import OrderPolicy
 from processors.orders.reactions import react
@@ -39,6 +40,10 @@ HANDLERS: dict[type[OrderFact], Handler] = {
     TrackingMilestone: tracking.track,
     DeadlineReached: deadlines.reach,
     ReturnRecorded: shipping.record_return,
+    ReturnRequested: returns.request_return,
+    RmaDecided: returns.decide_rma,
+    ReturnGoodsReceived: returns.receive_return,
+    CreditMemoIssued: returns.credit_return,
 }
 
 

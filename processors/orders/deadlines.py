@@ -23,10 +23,11 @@ from processors.orders.steps import Applied, Cause, Ignore, Outcome
 
 K = DeadlineKind
 SLA_BREACHES = {K.ACCEPTANCE_SLA: X.SLA_BREACH_ACCEPTANCE, K.ALLOCATION_SLA: X.SLA_BREACH_ALLOCATION,
-                K.SHIPMENT_SLA: X.SLA_BREACH_SHIPMENT}
+                K.SHIPMENT_SLA: X.SLA_BREACH_SHIPMENT, K.RETURN_SLA: X.SLA_BREACH_RETURN}
 _WHAT_LATE = {K.ACCEPTANCE_SLA: "the ERP has not decided on the order",
               K.ALLOCATION_SLA: "the order is not fully allocated since its acceptance",
-              K.SHIPMENT_SLA: "the order is not fully shipped since its first fulfilment request"}
+              K.SHIPMENT_SLA: "the order is not fully shipped since its first fulfilment request",
+              K.RETURN_SLA: "the order's return is not completed (credited or refused) since it was requested"}
 
 
 def reach(order: Order, fact: DeadlineReached, policy: OrderPolicy, cause: Cause) -> Outcome:
@@ -78,7 +79,7 @@ def may_move(before: Order, after: Order) -> bool:
     """False when nothing the deadlines depend on changed (the common case: most facts move no timer)."""
     return (before.status is not after.status or before.acceptance is not after.acceptance
             or before.held is not after.held or before.deadlines is not after.deadlines
-            or bool(before.fulfilments) is not bool(after.fulfilments))
+            or bool(before.fulfilments) is not bool(after.fulfilments) or before.returns is not after.returns)
 
 
 def _windows(order: Order, policy: OrderPolicy) -> list[tuple[DeadlineKind, int, bool]]:
@@ -98,5 +99,8 @@ def _windows(order: Order, policy: OrderPolicy) -> list[tuple[DeadlineKind, int,
     if order.fulfilments:
         windows.append((K.SHIPMENT_SLA, order.fulfilments[0].requested_at + slas.shipment_confirmation_ms,
                         live and status is not OrderStatus.SHIPPED))
+    if order.returns:  # the first return's window (a later return of the same order shares no new one)
+        windows.append((K.RETURN_SLA, order.returns[0].requested_at + slas.return_completion_ms,
+                        any(case.open for case in order.returns)))
     return windows
 

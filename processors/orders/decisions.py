@@ -18,6 +18,8 @@ class ErpCommandKind(StrEnum):
     ACCEPT_ORDER = "ACCEPT_ORDER"
     CREATE_PURCHASE_ORDER = "CREATE_PURCHASE_ORDER"
     CANCEL_ORDER = "CANCEL_ORDER"
+    AUTHORISE_RETURN = "AUTHORISE_RETURN"
+    ISSUE_CREDIT_MEMO = "ISSUE_CREDIT_MEMO"
 
 
 class ErpPriority(StrEnum):
@@ -40,6 +42,8 @@ class OrderExceptionType(StrEnum):
     HELD_FACT_EXPIRED = "held_fact_expired"
     DUPLICATE_ORDER_CONFLICT = "duplicate_order_conflict"
     DELIVERY_EXCEPTION = "delivery_exception"
+    RMA_REFUSED = "rma_refused"
+    SLA_BREACH_RETURN = "sla_breach_return"
 
 
 @dataclass(frozen=True, slots=True)

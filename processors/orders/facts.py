@@ -60,6 +60,7 @@ class DeadlineKind(StrEnum):
     ALLOCATION_SLA = "ALLOCATION_SLA"  # everything allocated by accepted_at + allocation_ms
     SHIPMENT_SLA = "SHIPMENT_SLA"  # everything shipped by first fulfilment request + shipment_confirmation_ms
     HELD_FACT_TIMEOUT = "HELD_FACT_TIMEOUT"  # the earliest expiry of a held (early) fact
+    RETURN_SLA = "RETURN_SLA"  # the order's first return completed (credited or refused) by requested + return_ms
 
 
 def _require(condition: bool, message: str) -> None:
@@ -228,9 +229,60 @@ class ReturnRecorded(OrderFact):
         _require(bool(self.lines), "a return needs at least one line")
 
 
+class Disposition(StrEnum):
+    PENDING_INSPECTION = "PENDING_INSPECTION"  # in quality control, not decided yet
+    RESTOCK = "RESTOCK"  # back on the shelf: availability rises (the SKU owner's business)
+    SCRAP = "SCRAP"
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnRequested(OrderFact):
+    """The customer asks to return shipped units (RMA request); the ERP authorises or refuses."""
+
+    return_id: str
+    lines: tuple[ReturnedLine, ...]
+
+    def __post_init__(self) -> None:
+        _require(bool(self.return_id), "a return needs a return id")
+        _require(bool(self.lines), "a return needs at least one line")
+
+
+@dataclass(frozen=True, slots=True)
+class RmaDecided(OrderFact):
+    return_id: str
+    authorised: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedLine:
+    line_id: str
+    quantity: int
+    disposition: Disposition
+
+    def __post_init__(self) -> None:
+        _require(self.quantity > 0, f"received quantity must be positive, got {self.quantity}")
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnGoodsReceived(OrderFact):
+    """Returned units arrived at a warehouse (into quality control) with their disposition, if decided."""
+
+    return_id: str
+    location: str
+    lines: tuple[ReceivedLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CreditMemoIssued(OrderFact):
+    return_id: str
+    credit_memo_id: str
+
+
 FACT_TYPES: tuple[type[OrderFact], ...] = (
     OrderPlaced, ReservationAnswer, ErpDecision, CancellationRequested, FulfilmentCancelAnswered, PickShort,
-    ShipmentConfirmed, TrackingMilestone, DeadlineReached, ReturnRecorded)
+    ShipmentConfirmed, TrackingMilestone, DeadlineReached, ReturnRecorded, ReturnRequested, RmaDecided,
+    ReturnGoodsReceived, CreditMemoIssued)
 
 
 def describe(fact: OrderFact) -> str:
@@ -253,4 +305,6 @@ def describe(fact: OrderFact) -> str:
             return f"TrackingMilestone {fact.status} for {fact.shipment_id}"
         case DeadlineReached():
             return f"DeadlineReached {fact.deadline_kind}"
+        case RmaDecided():
+            return f"RmaDecided {'authorised' if fact.authorised else 'refused'} for return {fact.return_id}"
     return type(fact).__name__

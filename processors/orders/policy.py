@@ -41,6 +41,7 @@ class OrderSlas:
     shipment_confirmation_ms: int = 48 * HOUR_MS  # first fulfilment request → everything shipped
     credit_hold_timeout_ms: int = 72 * HOUR_MS  # a credit hold not released by then cancels the order
     held_fact_timeout_ms: int = HOUR_MS  # an early fact waits this long for the state it refers to
+    return_completion_ms: int = 14 * DAY_MS  # return requested → credited (or refused)
 
     def __post_init__(self) -> None:
         for name in self.__slots__:  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from enum import StrEnum
 from processors.inventory.dedupe import RecentKeys
 from processors.inventory.quantities import LocationQuantity, total_of
 from processors.orders.values import evolve
-from processors.orders.facts import CarrierStatus, DeadlineKind, FulfilmentKind, OrderFact
+from processors.orders.facts import CarrierStatus, DeadlineKind, FulfilmentKind, OrderFact, ReturnedLine
 from processors.orders.status import Acceptance, OrderStatus
 
 
@@ -184,6 +184,34 @@ class TimelineEntry:
     reason: str
 
 
+class ReturnStatus(StrEnum):
+    REQUESTED = "REQUESTED"  # waiting for the ERP's RMA decision
+    AUTHORISED = "AUTHORISED"  # the customer may send the units
+    REFUSED = "REFUSED"  # closed: nothing comes back
+    RECEIVED = "RECEIVED"  # every unit arrived and was dispositioned; the credit memo is asked of the ERP
+    COMPLETED = "COMPLETED"  # credited
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnCase:
+    return_id: str
+    requested_at: int
+    lines: tuple[ReturnedLine, ...]
+    status: ReturnStatus = ReturnStatus.REQUESTED
+    received: int = 0
+    restocked: int = 0
+    scrapped: int = 0
+    credit_memo_id: str = ""
+
+    @property
+    def units(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def open(self) -> bool:
+        return self.status not in (ReturnStatus.REFUSED, ReturnStatus.COMPLETED)
+
+
 @dataclass(frozen=True, slots=True)
 class Order:
     order_id: str
@@ -209,6 +237,7 @@ class Order:
     version: int = 0  # +1 for every fact with a new event id
     as_of: int | None = None  # latest event time applied
     seen_events: RecentKeys = RecentKeys()
+    returns: tuple[ReturnCase, ...] = ()
 
 
 def new_order(order_id: str) -> Order:

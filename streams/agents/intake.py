@@ -44,6 +44,10 @@ ORDER_TRANSLATORS: Mapping[TopicSpec, order_facts.Translator] = {
     catalog.FULFILMENT_CANCELLATIONS: order_facts.fulfilment_cancel_answered,
     catalog.SHIPMENTS: order_facts.shipment_confirmed,
     catalog.TRACKING: order_facts.tracking_milestone,
+    catalog.RETURN_REQUESTS: order_facts.return_requested,
+    catalog.RMA_DECISIONS: order_facts.rma_decision,
+    catalog.RETURN_RECEIPTS: order_facts.return_received,
+    catalog.CREDIT_MEMOS: order_facts.credit_memo_issued,
 }
 
 
@@ -56,8 +60,7 @@ class IntakeStage:
                  supplier_locations: frozenset[str] = frozenset()) -> None:
         self.codec, self.names, self.metrics, self.clock_ms = codec, names, metrics, clock_ms
         self.supplier_locations = supplier_locations  # drop-ship senders: their shipments never touch our stock
-        self._spec_by_topic = {names[spec]: spec for spec in (*INVENTORY_TRANSLATORS, *ORDER_TRANSLATORS,
-                                                              catalog.RMA_DECISIONS)}
+        self._spec_by_topic = {names[spec]: spec for spec in (*INVENTORY_TRANSLATORS, *ORDER_TRANSLATORS)}
         self.input_topics = tuple(sorted(self._spec_by_topic))
         self._commands_topic = names[catalog.INVENTORY_COMMANDS]
         self._order_commands_topic = names[catalog.ORDER_COMMANDS]
@@ -86,9 +89,8 @@ class IntakeStage:
             return
         envelope = event.get("envelope") or {}
         with logs.handling(envelope.get("correlation_id"), envelope.get("event_id")):
-            if spec is catalog.RMA_DECISIONS:  # returns are not orchestrated yet: counted for the dashboard
+            if spec is catalog.RMA_DECISIONS:  # the dashboard's failed-return-authorisation view
                 self.metrics.return_authorisations.labels(str(event.get("decision", "unknown")).lower()).inc()
-                return
             try:
                 commands = self._inventory_commands(spec, event, now_ms)
                 order_commands = ORDER_TRANSLATORS[spec](event, now_ms) if spec in ORDER_TRANSLATORS else []

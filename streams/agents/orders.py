@@ -41,7 +41,8 @@ Record = dict[str, object]
 SLA_OF = {o.OrderExceptionType.SLA_BREACH_ACCEPTANCE: "acceptance",
           o.OrderExceptionType.SLA_BREACH_ALLOCATION: "allocation",
           o.OrderExceptionType.SLA_BREACH_SHIPMENT: "shipment_confirmation",
-          o.OrderExceptionType.CREDIT_HOLD_TIMEOUT: "credit_hold"}
+          o.OrderExceptionType.CREDIT_HOLD_TIMEOUT: "credit_hold",
+          o.OrderExceptionType.SLA_BREACH_RETURN: "return_completion"}
 
 
 class OrderView(Protocol):

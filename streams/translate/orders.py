@@ -99,6 +99,49 @@ def tracking_milestone(event: Record, now_ms: int) -> list[OrderCommand]:
     return [order_command(event, fact)]
 
 
+def return_requested(event: Record, now_ms: int) -> list[OrderCommand]:
+    envelope = _checked(event, now_ms)
+    lines = tuple(o.ReturnedLine(str(line["line_id"]), check_quantity(line["quantity"], "quantity"))
+                  for line in event["lines"])  # type: ignore[attr-defined]
+    fact = o.ReturnRequested(*_head(envelope, event), return_id=_return_id(event), lines=lines,
+                             correlation_id=str(envelope["correlation_id"]))
+    return [order_command(event, fact)]
+
+
+def rma_decision(event: Record, now_ms: int) -> list[OrderCommand]:
+    envelope = _checked(event, now_ms)
+    fact = o.RmaDecided(*_head(envelope, event), return_id=_return_id(event),
+                        authorised=event["decision"] == "AUTHORISED", reason=str(event.get("reason") or ""),
+                        correlation_id=str(envelope["correlation_id"]))
+    return [order_command(event, fact)]
+
+
+def return_received(event: Record, now_ms: int) -> list[OrderCommand]:
+    envelope = _checked(event, now_ms)
+    lines = tuple(o.ReceivedLine(str(line["line_id"]), check_quantity(line["quantity"], "quantity"),
+                                 o.Disposition(str(line.get("disposition") or "PENDING_INSPECTION")))
+                  for line in event["lines"])  # type: ignore[attr-defined]
+    fact = o.ReturnGoodsReceived(*_head(envelope, event), return_id=_return_id(event),
+                                 location=check_location(event["location"]), lines=lines,
+                                 correlation_id=str(envelope["correlation_id"]))
+    return [order_command(event, fact)]
+
+
+def credit_memo_issued(event: Record, now_ms: int) -> list[OrderCommand]:
+    envelope = _checked(event, now_ms)
+    fact = o.CreditMemoIssued(*_head(envelope, event), return_id=_return_id(event),
+                              credit_memo_id=str(event["credit_memo_id"]),
+                              correlation_id=str(envelope["correlation_id"]))
+    return [order_command(event, fact)]
+
+
+def _return_id(event: Record) -> str:
+    return_id = str(event.get("return_id") or "").strip()
+    if not return_id:
+        raise Invalid("missing_return_id", "the event names no return_id")
+    return return_id
+
+
 def _checked(event: Record, now_ms: int) -> Record:
     envelope: Record = event["envelope"]  # type: ignore[assignment]
     check_envelope(envelope, now_ms)

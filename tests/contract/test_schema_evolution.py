@@ -102,7 +102,7 @@ def new_on_hand_version(tmp_path: Path, change: Callable[[Schema], None]) -> Pat
     """A copy of the schemas where erp/on_hand_snapshot v1 is kept in history and the current v2 is changed."""
     root = tmp_path / "avro_schemas"
     shutil.copytree(SCHEMA_ROOT, root)
-    (root / "erp" / "history").mkdir()
+    (root / "erp" / "history").mkdir(exist_ok=True)
     v1 = SchemaStore(root).current("erp/on_hand_snapshot").schema
     (root / "erp" / "history" / "on_hand_snapshot.v1.avsc").write_text(json.dumps(v1, indent=2))
     current = root / "erp" / "on_hand_snapshot.avsc"

@@ -103,3 +103,28 @@ def tracking(order_id: str, shipment_id: str, milestone: str) -> dict[str, objec
     return {"envelope": envelope("TrackingMilestone", "carrier", correlation_id=f"corr-{order_id}", occurred_at=at),
             "shipment_id": shipment_id, "order_id": order_id, "carrier": "DHL",
             "tracking_number": f"TRK-{shipment_id}", "milestone": milestone, "detail": None, "milestone_at": at}
+
+
+def return_requested(order_id: str, return_id: str, lines: list[tuple[str, str, int]]) -> dict[str, object]:
+    return {"envelope": envelope("ReturnRequested", "commerce", correlation_id=f"corr-{order_id}"),
+            "return_id": return_id, "order_id": order_id,
+            "lines": [{"line_id": l, "sku": s, "quantity": q, "reason": "damaged"} for l, s, q in lines]}
+
+
+def rma_decision(order_id: str, return_id: str, decision: str) -> dict[str, object]:
+    return {"envelope": envelope("RmaDecision", "erp", correlation_id=f"corr-{order_id}"), "return_id": return_id,
+            "order_id": order_id, "decision": decision, "rma_number": f"RMA-{return_id}",
+            "reason": None if decision == "AUTHORISED" else "outside the 30-day window"}
+
+
+def return_received(order_id: str, return_id: str, location: str,
+                    lines: list[tuple[str, str, int, str]]) -> dict[str, object]:
+    return {"envelope": envelope("ReturnReceived", "wms", correlation_id=f"corr-{order_id}"), "return_id": return_id,
+            "order_id": order_id, "location": location,
+            "lines": [{"line_id": l, "sku": s, "quantity": q, "disposition": d} for l, s, q, d in lines]}
+
+
+def credit_memo(order_id: str, return_id: str) -> dict[str, object]:
+    return {"envelope": envelope("CreditMemoIssued", "erp", correlation_id=f"corr-{order_id}"),
+            "return_id": return_id, "credit_memo_id": f"CM-{return_id}", "amount": "20.00", "currency": "EUR",
+            "order_id": order_id}

@@ -423,3 +423,62 @@ def test_an_order_the_erp_never_answers_breaches_its_acceptance_sla_once(saga: S
     assert metric is not None and metric >= 1
     document = saga.document(order_id)
     assert document is not None and document["status"] == "RESERVED"  # a breach tells; it changes nothing
+
+
+def shipped(saga: Saga, order_id: str, *lines: tuple[str, str, int]) -> None:
+    for _, sku, _ in lines:
+        saga.stock(sku, EAST=5)
+    saga.place(order_id, *(line(line_id, sku, quantity) for line_id, sku, quantity in lines))
+    saga.wait_status(order_id, "RESERVED")
+    saga.decide(order_id, "ACCEPTED")
+    saga.wait_status(order_id, "ALLOCATED")
+    saga.produce(catalog.SHIPMENTS, order_id, events.shipment(order_id, f"S-{order_id}", "EAST", list(lines),
+                                                              f"{order_id}/F1"))
+    saga.wait_status(order_id, "SHIPPED")
+
+
+def available(saga: Saga, sku: str, total: int) -> int:
+    found = [r for r in saga.p.read(catalog.AVAILABILITY_CHANGES, until=lambda f: any(
+        r["sku"] == sku and r["total_available"] == total for r in f)) if r["sku"] == sku]
+    return int(found[-1]["total_available"])
+
+
+def test_a_return_restocks_one_line_scraps_the_other_and_the_credit_memo_completes_it(saga: Saga) -> None:
+    kept, scrapped, order_id, return_id = unique("RESTOCK"), unique("SCRAP"), unique("O-RET"), unique("R")
+    shipped(saga, order_id, ("L1", kept, 2), ("L2", scrapped, 2))
+    assert available(saga, kept, 3) == 3 and available(saga, scrapped, 3) == 3
+
+    saga.produce(catalog.RETURN_REQUESTS, return_id,
+                 events.return_requested(order_id, return_id, [("L1", kept, 1), ("L2", scrapped, 1)]))
+    saga.produce(catalog.RMA_DECISIONS, return_id, events.rma_decision(order_id, return_id, "AUTHORISED"))
+    saga.produce(catalog.RETURN_RECEIPTS, return_id, events.return_received(
+        order_id, return_id, "EAST", [("L1", kept, 1, "RESTOCK"), ("L2", scrapped, 1, "SCRAP")]))
+
+    received = saga.wait_status(order_id, "SHIPPED", check=lambda d: bool(d.get("returns")) and d["returns"][0]["status"] == "RECEIVED")
+    assert [(l["line_id"], l["returned"]) for l in received["lines"]] == [("L1", 1), ("L2", 1)]
+    assert available(saga, kept, 4) == 4  # restocked: sellable again
+    commands = saga.topic(catalog.ERP_COMMANDS, order_id, until=lambda f: len(f) >= 3)
+    assert [c["command"] for c in commands] == ["ACCEPT_ORDER", "AUTHORISE_RETURN", "ISSUE_CREDIT_MEMO"]
+
+    saga.produce(catalog.CREDIT_MEMOS, return_id, events.credit_memo(order_id, return_id))
+
+    done = saga.wait_status(order_id, "SHIPPED", check=lambda d: bool(d.get("returns")) and d["returns"][0]["status"] == "COMPLETED")
+    assert done["returns"][0]["credit_memo_id"] == f"CM-{return_id}"
+    saga.quiesce()
+    latest = [r for r in saga.p.read(catalog.AVAILABILITY_CHANGES) if r["sku"] == scrapped]
+    assert latest[-1]["total_available"] == 3  # scrapped: never sellable again
+
+
+def test_a_refused_rma_closes_the_return_with_an_exception_for_customer_service(saga: Saga) -> None:
+    sku, order_id, return_id = unique("REFUSE"), unique("O-REF"), unique("R")
+    shipped(saga, order_id, ("L1", sku, 1))
+    saga.produce(catalog.RETURN_REQUESTS, return_id, events.return_requested(order_id, return_id, [("L1", sku, 1)]))
+
+    saga.produce(catalog.RMA_DECISIONS, return_id, events.rma_decision(order_id, return_id, "REFUSED"))
+
+    refused = saga.wait_status(order_id, "SHIPPED", check=lambda d: bool(d.get("returns")) and d["returns"][0]["status"] == "REFUSED")
+    assert refused["lines"][0]["returned"] == 0
+    found = saga.exceptions(order_id, "rma_refused")
+    assert [(e["owner_team"], "30-day" in e["reason"]) for e in found if e["exception_type"] == "rma_refused"] == [
+        ("customer-service", True)]
+    assert saga.worker.registry.get_sample_value("distflow_return_authorisations_total", {"outcome": "refused"})

@@ -66,11 +66,12 @@ def test_an_order_with_one_bad_line_is_dead_lettered_whole() -> None:
     assert [r.topic for r in out.records] == [names[catalog.DEAD_LETTERS]]
 
 
-def test_rma_decisions_are_counted_by_outcome_for_the_dashboard() -> None:
+def test_rma_decisions_go_to_the_order_and_are_counted_by_outcome_for_the_dashboard() -> None:
     stage, names, codec, registry = setup()
     for decision in ("AUTHORISED", "REFUSED", "REFUSED"):
         record = {"envelope": events.envelope("RmaDecision", "erp"), "return_id": "R-1", "order_id": "O-1",
                   "decision": decision, "rma_number": None, "reason": None}
-        assert feed(stage, names, codec, catalog.RMA_DECISIONS, "R-1", record).records == []
+        routed = feed(stage, names, codec, catalog.RMA_DECISIONS, "R-1", record).records
+        assert [(r.topic, r.key) for r in routed] == [(names[catalog.ORDER_COMMANDS], b"O-1")]
     assert registry.get_sample_value("distflow_return_authorisations_total", {"outcome": "refused"}) == 2
     assert registry.get_sample_value("distflow_return_authorisations_total", {"outcome": "authorised"}) == 1

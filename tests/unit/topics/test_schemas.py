@@ -94,7 +94,7 @@ def test_an_unknown_name_says_where_it_looked() -> None:
 
 def test_a_history_file_that_is_not_self_contained_is_refused_with_its_path(tmp_path: Path) -> None:
     root = _copy_schemas(tmp_path)
-    (root / "erp" / "history").mkdir()
+    (root / "erp" / "history").mkdir(exist_ok=True)
     current = json.loads((root / "erp" / "on_hand_snapshot.avsc").read_text())
     (root / "erp" / "history" / "on_hand_snapshot.v1.avsc").write_text(json.dumps(current))  # refers to Envelope
 
