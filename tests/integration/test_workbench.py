@@ -169,3 +169,32 @@ def test_through_the_real_api_claim_and_resolve_reach_the_table_and_the_summary_
         ("raise", "distflow", "OPEN"), ("claim", operator, "CLAIMED"), ("resolve", operator, "RESOLVED")]
     assert summary["workers"] >= 1 and "commerce" in summary["sync_lag"]
     assert sum(summary["order_backlog"].values()) >= 0
+
+
+def test_an_older_case_never_replaces_a_newer_one_nor_reopens_a_closed_case_in_redis(
+        redis_server: RedisServer) -> None:
+    from streams.workbench_view import WorkbenchViewWriter
+
+    client = redis.Redis.from_url(redis_server.url)
+    prefix = unique("wbview") + ":"
+    raised = w.Raised("shortfall:evt-9:SKU-9", "shortfall", "inventory-control", "critical", "lost stock", "sku",
+                      "SKU-9", (), 1_000)
+    opened = w.raise_case(None, raised)[0]
+    claimed = w.act(opened, w.OperatorAction("a1", raised.exception_id, "claim", "key-a", 2_000), ("resolve",))[0]
+    resolved = w.act(claimed, w.OperatorAction("a2", raised.exception_id, "resolve", "key-a", 3_000, "found"),
+                     ("resolve",))[0]
+    assert resolved is not None and claimed is not None
+    newer, older = WorkbenchViewWriter(client, prefix), WorkbenchViewWriter(client, prefix)
+
+    newer.stage(resolved)
+    newer.flush()
+    older.stage(claimed)  # a worker that lost the partition still flushing what it had
+    older.stage(opened)
+    older.flush()
+
+    document = read_exception_document(client, prefix, raised.exception_id)
+    assert document is not None and (document["state"], document["version"]) == ("RESOLVED", 3)
+    assert client.zscore(owner_index_key(prefix, "inventory-control"), raised.exception_id) is None
+    assert client.zscore(open_index_key(prefix), raised.exception_id) is None
+    assert client.ttl(f"{prefix}exception:{raised.exception_id}") > 0
+    client.close()
