@@ -6,6 +6,8 @@ fulfilment requests) is answered here as the real systems would, a little later 
 - WMS: a fulfilment request is picked (sometimes one unit short) and shipped from its location after a delay; a
   cancel request is accepted if the parcel has not left yet, refused otherwise.
 - Carrier: milestones for each parcel, label created … delivered.
+- Customers and returns: some delivered parcels come back (return request → the ERP authorises most RMAs → the
+  warehouse receives the unit, restocked or scrapped → the ERP issues the credit memo when asked).
 Seeded and driven by the caller's clock, so a run is reproducible and testable without a broker.
 """
 from __future__ import annotations
@@ -27,6 +29,7 @@ class Partners:
     rng: random.Random = field(init=False)
     _scheduled: list[tuple[int, int, SimulatedEvent]] = field(default_factory=list, init=False)
     _pending_fulfilments: dict[str, Record] = field(default_factory=dict, init=False)
+    _returns: dict[str, tuple[str, str, str, Record]] = field(default_factory=dict, init=False)  # id → order, loc, corr, line
     _sequence: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
@@ -34,6 +37,9 @@ class Partners:
 
     # -- what distflow sent ------------------------------------------------------------------------------------------
     def erp_command(self, command: Record, now_ms: int) -> None:
+        if command["command"] in ("AUTHORISE_RETURN", "ISSUE_CREDIT_MEMO"):
+            self._return_step(command, now_ms)
+            return
         if command["command"] != "ACCEPT_ORDER":
             return  # purchase orders and cancellations are acknowledged silently by this ERP
         order_id, correlation = str(command["order_id"]), _correlation(command)
@@ -107,6 +113,8 @@ class Partners:
                 "location": location, "carrier": "UPS", "tracking_number": f"1Z{self.rng.randrange(10**9):09d}",
                 "lines": shipped}))
             at = now_ms
+            if self.rng.random() < 0.1:  # the customer sends one unit of the first line back after delivery
+                self._request_return(order_id, location, correlation, shipped[0], at + 15_000)
             for milestone in MILESTONES:
                 at += self.rng.randrange(500, 3_000)
                 self._at(at, catalog.TRACKING, shipment_id, {
@@ -114,6 +122,42 @@ class Partners:
                     "shipment_id": shipment_id, "order_id": order_id, "carrier": "UPS", "tracking_number": "1Z",
                     "milestone": milestone, "detail": None, "milestone_at": at})
         return events
+
+    def _request_return(self, order_id: str, location: str, correlation: str, line: Record, at: int) -> None:
+        self._sequence += 1
+        return_id = f"RET-{order_id}-{self._sequence}"
+        self._returns[return_id] = (order_id, location, correlation, line)
+        self._at(at, catalog.RETURN_REQUESTS, return_id, {
+            "envelope": self._envelope("ReturnRequested", "commerce", correlation, at), "return_id": return_id,
+            "order_id": order_id, "lines": [{"line_id": _order_line(line), "sku": line["sku"], "quantity": 1,
+                                             "reason": "damaged in transit"}]})
+
+    def _return_step(self, command: Record, now_ms: int) -> None:
+        return_id = str(command["command_id"]).rsplit("/", 1)[-1]
+        known = self._returns.get(return_id)
+        if known is None:
+            return
+        order_id, location, correlation, line = known
+        if command["command"] == "ISSUE_CREDIT_MEMO":
+            del self._returns[return_id]
+            self._at(now_ms + 1_000, catalog.CREDIT_MEMOS, return_id, {
+                "envelope": self._envelope("CreditMemoIssued", "erp", correlation, now_ms + 1_000),
+                "return_id": return_id, "credit_memo_id": f"CM-{return_id}", "amount": "10.00", "currency": "USD",
+                "order_id": order_id})
+            return
+        authorised = self.rng.random() < 0.85
+        self._at(now_ms + 800, catalog.RMA_DECISIONS, return_id, {
+            "envelope": self._envelope("RmaDecision", "erp", correlation, now_ms + 800), "return_id": return_id,
+            "order_id": order_id, "decision": "AUTHORISED" if authorised else "REFUSED",
+            "rma_number": f"RMA-{return_id}", "reason": None if authorised else "outside the return window"})
+        if not authorised:
+            del self._returns[return_id]
+            return
+        disposition = "RESTOCK" if self.rng.random() < 0.7 else "SCRAP"
+        self._at(now_ms + 5_000, catalog.RETURN_RECEIPTS, return_id, {
+            "envelope": self._envelope("ReturnReceived", "wms", correlation, now_ms + 5_000), "return_id": return_id,
+            "order_id": order_id, "location": location,
+            "lines": [{"line_id": _order_line(line), "sku": line["sku"], "quantity": 1, "disposition": disposition}]})
 
     def _at(self, at: int, topic: catalog.TopicSpec, key: str, record: Record) -> None:
         self._sequence += 1
@@ -126,6 +170,11 @@ class Partners:
 
 
 _SHIP_MARKER = catalog.FULFILMENT_REQUESTS  # an internal timer entry: ship this fulfilment now
+
+
+def _order_line(shipped: Record) -> str:
+    """The customer returns an order line; the warehouse shipped a claim of it ("L1~r1" after a re-sourcing)."""
+    return str(shipped["line_id"]).split("~", 1)[0]
 
 
 def _correlation(record: Record) -> str:

@@ -58,3 +58,22 @@ def test_a_cancel_request_is_accepted_before_the_parcel_leaves_and_refused_after
     assert [e.record["accepted"] for e in early_events if e.topic is catalog.FULFILMENT_CANCELLATIONS] == [True]
     assert not [e for e in early_events if e.topic is catalog.SHIPMENTS]
     assert [e.record["accepted"] for e in late_events if e.topic is catalog.FULFILMENT_CANCELLATIONS] == [False]
+
+
+def test_some_delivered_parcels_come_back_through_rma_receipt_and_credit_memo() -> None:
+    partners = Partners(seed=2)
+    for n in range(60):
+        partners.fulfilment_request(request(fulfilment_id=f"O-{n}/F1") | {"order_id": f"O-{n}"}, 0)
+    partners.due(1_000)  # nothing yet
+    shipped_then_later = partners.due(600_000) + partners.due(650_000)
+    requests = [e for e in shipped_then_later if e.topic is catalog.RETURN_REQUESTS]
+    assert requests  # about one parcel in ten
+
+    first = requests[0].record
+    partners.erp_command({"envelope": {"event_id": "c", "correlation_id": "x"}, "command": "AUTHORISE_RETURN",
+                          "command_id": f"{first['order_id']}/rma/{first['return_id']}",
+                          "order_id": first["order_id"]}, 700_000)
+    answered = partners.due(800_000)
+    [decision] = [e.record for e in answered if e.topic is catalog.RMA_DECISIONS]
+    receipts = [e.record for e in answered if e.topic is catalog.RETURN_RECEIPTS]
+    assert len(receipts) == (1 if decision["decision"] == "AUTHORISED" else 0)
