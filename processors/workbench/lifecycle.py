@@ -4,8 +4,9 @@ Pure: no Kafka, no Redis, no clock. `raise_case` opens a case from a raised exce
 `act` applies one operator action and says what happened. Rules:
 - nothing leaves RESOLVED or DISMISSED;
 - one operator holds a claim at a time; only the holder releases, resolves or dismisses (claim first);
-- resolve, dismiss and approve only where the exception type allows them (the catalog's actions); approve closes
-  the case as resolved (e.g. a large inventory drift accepted);
+- resolve, dismiss, approve and replay only where the exception type allows them (the catalog's actions); approve
+  closes the case as resolved (e.g. a large inventory drift accepted), and so does replay (the dead-lettered record
+  was re-injected, by the API, before the action was sent);
 - every action is idempotent by its action id: a second delivery of the same id changes nothing and is not
   audited again.
 """
@@ -28,7 +29,8 @@ class CaseState(str, Enum):
 
 CLOSED = frozenset({CaseState.RESOLVED, CaseState.DISMISSED})
 LIFECYCLE_ACTIONS = frozenset({"claim", "release"})  # every type allows these
-CLOSING = {"resolve": CaseState.RESOLVED, "approve": CaseState.RESOLVED, "dismiss": CaseState.DISMISSED}
+CLOSING = {"resolve": CaseState.RESOLVED, "approve": CaseState.RESOLVED, "replay": CaseState.RESOLVED,
+           "dismiss": CaseState.DISMISSED}
 KNOWN_ACTIONS = LIFECYCLE_ACTIONS | frozenset(CLOSING)
 NOTE_REQUIRED = frozenset({"resolve"})
 MAX_REMEMBERED_ACTIONS = 200  # action ids kept per case for idempotency (a case sees a handful)

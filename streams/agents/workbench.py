@@ -2,7 +2,9 @@
 
 Inputs, both keyed by exception id: distflow.exceptions (raised by the inventory and order stages; raising the same
 id again is a no-op) and distflow.operator-actions (claim, release, resolve, dismiss, approve, sent through the
-API). Per batch: group by exception (arrival order kept, raised before acted on within a batch), read each case
+API). Also distflow.dead-letters (keyed by the original key): each dead letter is raised as an `invalid_event`
+exception for integration support (id from the dead letter's deterministic event id and source position, so a
+redelivered dead letter raises nothing new), with the source position to replay it from. Per batch: group by exception (arrival order kept, raised before acted on within a batch), read each case
 once, apply, write it once to the exceptions_by_id table (changelog-backed), audit every change and refusal on
 distflow.exception-audit, and stage the case for the Redis read model (streams/workbench_view.py).
 """
@@ -20,7 +22,7 @@ from streams.dead_letters import dead_letter
 from streams.engine.emitter import Emitter
 from streams.engine.records import InputRecord, OutputRecord
 from streams.engine.state import ChangelogTable, TableCodec
-from streams.exceptions_catalog import EXCEPTION_TYPES
+from streams.exceptions_catalog import EXCEPTION_TYPES, exception_record
 from streams.metrics import WorkerMetrics
 from streams.topic_names import DeployedCatalog
 from topics import catalog
@@ -58,9 +60,10 @@ class WorkbenchStage:
         self.codec, self.metrics, self.view, self.clock_ms = codec, metrics, view, clock_ms
         self.exceptions_topic = names[catalog.EXCEPTIONS]
         self.actions_topic = names[catalog.OPERATOR_ACTIONS]
-        self.input_topics = (self.exceptions_topic, self.actions_topic)
         self.audit_topic = names[catalog.EXCEPTION_AUDIT]
         self.dead_letters_topic = names[catalog.DEAD_LETTERS]
+        self.input_topics = (self.exceptions_topic, self.actions_topic, self.dead_letters_topic)
+        self._source_topics = frozenset(names[spec] for spec in catalog.SOURCE_TOPICS)
         self.table = ChangelogTable("exceptions_by_id", names[catalog.EXCEPTIONS_CHANGELOG], self.exceptions_topic,
                                     case_table_codec(), state_dir)
         self.tables = (self.table,)
@@ -72,6 +75,9 @@ class WorkbenchStage:
         self._partitions = count
 
     def process(self, records: Sequence[InputRecord], out: Emitter) -> None:
+        letters = [r for r in records if r.topic == self.dead_letters_topic]
+        if letters:
+            self._raise_dead_letters(letters, out)
         by_case: dict[tuple[int, str], list[Input]] = {}
         for record, item in self._decode(records, out):
             owner = partition_for(item.exception_id.encode(), self._partition_count())
@@ -154,6 +160,21 @@ class WorkbenchStage:
                     self._dead_letter(record, "invalid_workbench_input", f"{type(error).__name__}: {error}", out)
         return found
 
+    def _raise_dead_letters(self, records: Sequence[InputRecord], out: Emitter) -> None:
+        """A dead letter → an invalid_event exception on distflow.exceptions (never a dead letter of a dead letter)."""
+        decoded = self.codec.decode_many([r.value for r in records], catalog.DEAD_LETTERS.value_schema or "")
+        now_ms = self.clock_ms()
+        for record, letter in zip(records, decoded):
+            if isinstance(letter, DecodeError):
+                log.error("unreadable dead letter %s: %s", record.position, letter.reason)
+                continue
+            raised = invalid_event_record(letter, record.position, self._source_topics, now_ms)
+            self.metrics.exceptions_raised.labels("invalid_event", str(raised["owner_team"])).inc()
+            value = self.codec.encode(self.exceptions_topic, catalog.EXCEPTIONS.value_schema or "", raised)
+            correlation = str(raised["envelope"]["correlation_id"])  # type: ignore[index]
+            out.emit(OutputRecord(self.exceptions_topic, str(raised["exception_id"]).encode(), value,
+                                  headers=(("correlation_id", correlation.encode()),)))
+
     def _partition_count(self) -> int:
         if self._partitions is None:
             raise RuntimeError("partition count unknown before assignment")
@@ -163,6 +184,18 @@ class WorkbenchStage:
         log.warning("dead-lettered %s: %s", record.position, reason, extra={"reason_code": reason_code})
         self.metrics.dead_letters.labels(record.topic, reason_code).inc()
         out.emit(dead_letter(self.codec, self.dead_letters_topic, record, reason_code, reason))
+
+
+def invalid_event_record(letter: Record, position: str, source_topics: frozenset[str], now_ms: int) -> Record:
+    envelope: Record = letter["envelope"]  # type: ignore[assignment]
+    source = f"{letter['source_topic']}:{letter['source_partition']}@{letter['source_offset']}"
+    details = {"source_topic": str(letter["source_topic"]), "source_partition": str(letter["source_partition"]),
+               "source_offset": str(letter["source_offset"]), "reason_code": str(letter["reason_code"]),
+               "dead_letter": position,
+               "replayable": "true" if letter["source_topic"] in source_topics else "false"}
+    return exception_record("invalid_event", "record", source, str(envelope["event_id"]),
+                            str(envelope.get("correlation_id") or envelope["event_id"]), now_ms,
+                            f"{letter['reason_code']}: {letter['reason']}"[:2_000], details)
 
 
 def raised_from(record: Record) -> w.Raised:

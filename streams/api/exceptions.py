@@ -32,7 +32,7 @@ EXCEPTION_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@/-]{0,399}")  # ids
 
 ACTION_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 TEAM_PATTERN = re.compile(r"[a-z][a-z0-9-]{0,63}")
-ACTIONS = ("claim", "release", "resolve", "dismiss", "approve")
+ACTIONS = ("claim", "release", "resolve", "dismiss", "approve", "replay")
 LISTED_STATES = ("OPEN", "CLAIMED")
 MAX_LISTED = 500
 MAX_NOTE = 2_000
@@ -252,6 +252,10 @@ async def act_on_exception(request: web.Request) -> web.Response:
         return error_response(409, reason, f"{action_name} refused on {exception_id!r} ({document['state']}"
                               f"{', claimed by ' + document['claimed_by'] if document.get('claimed_by') else ''}): "
                               f"{reason}", exception_id=exception_id, state=document["state"])
+    if action_name == "replay":
+        refused = await _replay_case(request, document, operator, note)
+        if refused is not None:
+            return refused
     record = {"envelope": {"event_id": action_id, "event_type": "OperatorAction", "source": "distflow",
                            "correlation_id": document.get("correlation_id") or exception_id,
                            "causation_id": None, "occurred_at": now_ms, "produced_at": now_ms},
@@ -268,6 +272,20 @@ async def act_on_exception(request: web.Request) -> web.Response:
              extra={"exception_id": exception_id, "action_id": action_id, "operator": operator})
     return json_response(202, {"action_id": action_id, "exception_id": exception_id, "action": action_name,
                                "operator": operator, "accepted_at": now_ms})
+
+
+async def _replay_case(request: web.Request, document: dict[str, Any], operator: str,
+                       note: str) -> web.Response | None:
+    """Re-inject the case's dead-lettered record (streams/api/exceptions_replay.py) before the action is sent: if
+    sending the action then fails, a retry replays again, which de-duplication makes harmless."""
+    from streams.api.exceptions_replay import replay_position
+
+    details = document.get("details") or {}
+    if details.get("replayable") != "true":
+        return error_response(409, "not_replayable", "this exception names no source record to replay",
+                              exception_id=document["exception_id"], state=document["state"])
+    return await replay_position(request, details["source_topic"], int(details["source_partition"]),
+                                 int(details["source_offset"]), operator, note, document["exception_id"])
 
 
 def _case_of(document: dict[str, Any]) -> w.ExceptionCase:

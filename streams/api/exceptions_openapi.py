@@ -81,9 +81,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 FAILURES: dict[tuple[str, int], tuple[str, str]] = {
     ("act_on_exception", 400): ("Malformed request: bad JSON or body, an invalid exception id, a resolve without a "
                                 "note", "Error"),
-    ("act_on_exception", 404): ("No such open exception in the workbench read model", "Error"),
-    ("act_on_exception", 409): ("Refused by the lifecycle: closed, claimed by another operator, not claimed, or an "
-                                "action the exception type does not allow (the code says which)", "Error"),
+    ("act_on_exception", 404): ("No such open exception in the workbench read model (or, to replay, its source "
+                                "record is past retention)", "Error"),
+    ("act_on_exception", 409): ("Refused by the lifecycle: closed, claimed by another operator, not claimed, an "
+                                "action the exception type does not allow, or nothing to replay (the code says "
+                                "which)", "Error"),
     ("act_on_exception", 503): ("Redis or Kafka unreachable: the action was not recorded; retry with the same "
                                 "action_id", "Error"),
     ("replay_dead_letter", 400): ("Malformed request: not a source topic, a bad partition or offset", "Error"),

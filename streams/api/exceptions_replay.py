@@ -155,9 +155,24 @@ REPLAYER = web.AppKey("dead_letter_replayer", DeadLetterReplayer)  # type: ignor
 
 
 async def replay_dead_letter(request: web.Request) -> web.Response:
+    topic, partition, offset, note = await _replay_body(request, request.app[REPLAYER].source_topics())
+    answer = await _reinject(request, topic, partition, offset, request[CLIENT_ID], note)
+    return answer if isinstance(answer, web.Response) else json_response(202, answer)
+
+
+async def replay_position(request: web.Request, topic: str, partition: int, offset: int, operator: str, note: str,
+                          exception_id: str) -> web.Response | None:
+    """For POST /v1/exceptions/{id}/replay: None once re-injected, else the error answer."""
+    if topic not in request.app[REPLAYER].source_topics():
+        return error_response(409, "not_replayable", f"{topic!r} is not a source topic of this deployment",
+                              exception_id=exception_id, state="CLAIMED")
+    answer = await _reinject(request, topic, partition, offset, operator, note)
+    return answer if isinstance(answer, web.Response) else None
+
+
+async def _reinject(request: web.Request, topic: str, partition: int, offset: int, operator: str,
+                    note: str) -> web.Response | dict[str, Any]:
     replayer = request.app[REPLAYER]
-    topic, partition, offset, note = await _replay_body(request, replayer.source_topics())
-    operator = request[CLIENT_ID]
     position = f"{topic}:{partition}@{offset}"
     try:
         original = await replayer.original(topic, partition, offset)
@@ -182,8 +197,8 @@ async def replay_dead_letter(request: web.Request) -> web.Response:
         return error_response(503, "replay_unavailable", "Kafka could not be read or did not acknowledge the replay; "
                               "retry (a replay twice is harmless: de-duplication applies).", {"Retry-After": "1"})
     log.info("dead letter %s replayed by %s", position, operator, extra={"operator": operator, "source": position})
-    return json_response(202, {"action_id": action_id, "source": position, "operator": operator,
-                               "replayed_to": {"topic": topic, "partition": new_partition, "offset": new_offset}})
+    return {"action_id": action_id, "source": position, "operator": operator,
+            "replayed_to": {"topic": topic, "partition": new_partition, "offset": new_offset}}
 
 
 def _correlation(original: Original) -> str:

@@ -89,7 +89,7 @@ function row(c) {
   note.value = notes.get(c.exception_id) || "";
   note.addEventListener("input", () => notes.set(c.exception_id, note.value));
   const buttons = [["claim", "Claim"], ["release", "Release"], ["resolve", "Resolve"], ["dismiss", "Dismiss"],
-                   ["approve", "Approve"]];
+                   ["approve", "Approve"], ["replay", "Replay"]];
   for (const [action, label] of buttons) {
     if (!c.allowed_actions.includes(action)) continue;
     if ((action === "claim") !== (c.state === "OPEN")) continue;

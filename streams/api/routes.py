@@ -157,11 +157,11 @@ ROUTES: tuple[RouteSpec, ...] = (
               "Open and claimed business exceptions, oldest first, filtered by owning team, type, state and age",
               EXCEPTIONS_READ, "ExceptionList", (400, 503), parameters=("owner", "type", "state", "older_than_s")),
     RouteSpec("act_on_exception", "POST", "/v1/exceptions/{exception_id}/{action}", act_on_exception,
-              "Claim, release, resolve (with a note), dismiss or approve an exception: recorded for the pipeline "
+              "Claim, release, resolve (with a note), dismiss, approve or replay (a dead letter) an exception: recorded for the pipeline "
               "and answered 202 with the action id; the audit topic shows the outcome", EXCEPTIONS_WRITE,
               "ActionAccepted", (400, 404, 409, 413, 503), parameters=("exception_id", "action"),
               request_body="OperatorActionRequest", ok_status=202,
-              path_patterns={"exception_id": r"[\s\S]+", "action": "claim|release|resolve|dismiss|approve"}),
+              path_patterns={"exception_id": r"[\s\S]+", "action": "claim|release|resolve|dismiss|approve|replay"}),
     RouteSpec("replay_dead_letter", "POST", "/v1/dead-letters/replay", replay_dead_letter,
               "Re-inject a dead-lettered source record (named by its source position) with its original headers, "
               "after its cause was fixed; de-duplication still applies; audited", EXCEPTIONS_WRITE, "ReplayAccepted",

@@ -1,6 +1,7 @@
-"""Replay of a dead letter on the real broker: a stock receipt stamped too far ahead of the clock is dead-lettered;
-once its cause is gone (the clock caught up) an operator replays it through the API — the original bytes and
-headers go back to the source topic — and the units arrive exactly once, though it is replayed twice."""
+"""Replay of a dead letter on the real broker: a stock receipt stamped too far ahead of the clock is dead-lettered
+and opens an invalid_event case for integration support; once its cause is gone (the clock caught up) an operator
+claims the case and replays it through the API — the original bytes and headers go back to the source topic — and
+replays it once more by position: the units arrive exactly once and the case is resolved."""
 from __future__ import annotations
 
 import asyncio
@@ -10,12 +11,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import redis
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
 from processors import inventory as inv
 from streams.api.app import build_api
+from streams.api.exceptions import KafkaActionSink, RedisExceptionReader
 from streams.api.exceptions_replay import REPLAY_HEADER, REPLAYED_BY_HEADER, KafkaReplayer
+from streams.workbench_view import read_exception_document
 from streams.app import Worker
 from streams.devstack import Broker, RedisServer
 from streams.snapshot.connection import snapshot_reader_client
@@ -59,20 +63,32 @@ def on_hand(worker: Worker, sku: str) -> int:
     return 0 if state is None else sum(stock.on_hand for stock in state.locations)
 
 
-async def replay_twice(p: Pipeline, body: dict[str, Any]) -> list[tuple[int, Any]]:
+async def claim_replay_then_replay_again(p: Pipeline, case_id: str, body: dict[str, Any]) -> list[tuple[int, Any]]:
     settings = p.settings
     client = snapshot_reader_client(settings)
-    replayer = KafkaReplayer(settings)
-    app = build_api(settings, RedisAvailabilityReader(client, settings.redis_key_prefix), replayer=replayer)
+    replayer, actions = KafkaReplayer(settings), KafkaActionSink(settings)
+    app = build_api(settings, RedisAvailabilityReader(client, settings.redis_key_prefix), replayer=replayer,
+                    exception_reader=RedisExceptionReader(client, settings.redis_key_prefix), action_sink=actions)
+    auth = {"Authorization": f"Bearer {KEY}"}
     answers = []
     try:
         async with TestClient(TestServer(app)) as api:
-            for _ in range(2):
-                response = await api.post("/v1/dead-letters/replay", json=body,
-                                          headers={"Authorization": f"Bearer {KEY}"})
-                answers.append((response.status, await response.json()))
+            claimed = await api.post(f"/v1/exceptions/{case_id}/claim", json={}, headers=auth)
+            answers.append((claimed.status, await claimed.json()))
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                listed = await (await api.get("/v1/exceptions?state=CLAIMED", headers=auth)).json()
+                if case_id in [c["exception_id"] for c in listed["exceptions"]]:
+                    break
+                await asyncio.sleep(0.1)
+            replayed = await api.post(f"/v1/exceptions/{case_id}/replay", json={"note": "producer clock fixed"},
+                                      headers=auth)
+            answers.append((replayed.status, await replayed.json()))
+            again = await api.post("/v1/dead-letters/replay", json=body, headers=auth)
+            answers.append((again.status, await again.json()))
     finally:
         replayer.close()
+        actions.close()
         await client.aclose()
     return answers
 
@@ -91,6 +107,11 @@ def test_a_fixed_dead_letter_replayed_twice_takes_effect_exactly_once(running: t
     letters = p.read(catalog.DEAD_LETTERS, until=lambda rs: any(r["key"] == sku.encode() for r in rs))
     (letter,) = [r for r in letters if r["key"] == sku.encode()]
     assert letter["reason_code"] == "occurred_in_future"
+    source = f"{letter['source_topic']}:{letter['source_partition']}@{letter['source_offset']}"
+    raised = p.read(catalog.EXCEPTIONS, until=lambda rs: any(r["subject_id"] == source for r in rs))
+    (case,) = [r for r in raised if r["subject_id"] == source]
+    assert (case["exception_type"], case["owner_team"], case["details"]["replayable"]) == (
+        "invalid_event", "integration-support", "true")
     quiesce(worker)
     assert on_hand(worker, sku) == 0
 
@@ -98,9 +119,9 @@ def test_a_fixed_dead_letter_replayed_twice_takes_effect_exactly_once(running: t
         time.sleep(0.2)
     position = {"source_topic": letter["source_topic"], "partition": letter["source_partition"],
                 "offset": letter["source_offset"], "note": "producer clock fixed"}
-    answers = asyncio.run(replay_twice(p, position))
+    answers = asyncio.run(claim_replay_then_replay_again(p, case["exception_id"], position))
 
-    assert [status for status, _ in answers] == [202, 202]
+    assert [status for status, _ in answers] == [202, 202, 202], answers
     deadline = time.time() + 30
     while on_hand(worker, sku) != 7 and time.time() < deadline:
         time.sleep(0.1)
@@ -108,7 +129,6 @@ def test_a_fixed_dead_letter_replayed_twice_takes_effect_exactly_once(running: t
     assert on_hand(worker, sku) == 7  # once, although replayed twice
     copies = [r for r in p.read(catalog.INVENTORY_MOVEMENTS, decode=False) if r["key"] == sku.encode()]
     assert [r["value"] for r in copies] == [value] * 3
-    source = f"{letter['source_topic']}:{letter['source_partition']}@{letter['source_offset']}"
     for replayed in copies[1:]:
         assert replayed["headers"]["correlation_id"] == b"corr-replay"
         assert replayed["headers"]["traceparent"] == b"00-feed"
@@ -118,3 +138,12 @@ def test_a_fixed_dead_letter_replayed_twice_takes_effect_exactly_once(running: t
     audits = [a for a in p.read(catalog.EXCEPTION_AUDIT, until=lambda rs: sum(
         r["exception_id"] == f"dead_letter:{source}" for r in rs) >= 2) if a["exception_id"] == f"dead_letter:{source}"]
     assert [(a["action"], a["operator"], a["note"]) for a in audits] == [("replay", OPERATOR, "producer clock fixed")] * 2
+    client = redis.Redis.from_url(p.settings.redis_url.get_secret_value())  # type: ignore[union-attr]
+    deadline, document = time.time() + 30, None
+    while time.time() < deadline:
+        document = read_exception_document(client, p.settings.redis_key_prefix, case["exception_id"])
+        if document is not None and document["state"] == "RESOLVED":
+            break
+        time.sleep(0.1)
+    client.close()
+    assert document is not None and (document["state"], document["claimed_by"]) == ("RESOLVED", OPERATOR)

@@ -79,6 +79,14 @@ def test_approve_closes_as_resolved_where_the_type_allows_it() -> None:
     assert case is not None and case.state is w.CaseState.RESOLVED
 
 
+def test_replay_closes_a_dead_letter_case_as_resolved_where_the_type_allows_it() -> None:
+    replayed, _ = run(opened(), action("a1", "claim"), action("a2", "replay"), allowed=("replay", "dismiss"))
+    _, refused = run(opened(), action("a1", "claim"), action("a2", "replay"), allowed=("resolve",))
+
+    assert replayed is not None and replayed.state is w.CaseState.RESOLVED
+    assert refused[-1].reason == "action_not_allowed"
+
+
 def test_an_action_on_an_unknown_exception_is_refused() -> None:
     case, audits = w.act(None, action("a1", "claim"), ALLOWED)
 
@@ -101,7 +109,7 @@ def test_a_case_survives_its_record_layout() -> None:
 
 
 OPERATORS = st.sampled_from(["key-alice", "key-bob", "key-carol"])
-NAMES = st.sampled_from(["claim", "release", "resolve", "dismiss", "approve", "explode"])
+NAMES = st.sampled_from(["claim", "release", "resolve", "dismiss", "approve", "replay", "explode"])
 ACTIONS = st.lists(st.tuples(st.integers(0, 30), NAMES, OPERATORS, st.sampled_from(["", "a note"])), max_size=40)
 
 
@@ -111,7 +119,7 @@ def actions_from(drawn: list[tuple[int, str, str, str]]) -> list[w.OperatorActio
 
 
 @settings(max_examples=300, deadline=None)
-@given(ACTIONS, st.sets(st.sampled_from(["resolve", "dismiss", "approve"])))
+@given(ACTIONS, st.sets(st.sampled_from(["resolve", "dismiss", "approve", "replay"])))
 def test_no_transition_ever_leaves_a_closed_case(drawn: list[tuple[int, str, str, str]], allowed: set[str]) -> None:
     case: w.ExceptionCase | None = opened()
     closed_at: w.ExceptionCase | None = None

@@ -45,3 +45,38 @@ def test_only_an_existing_record_of_a_source_topic_is_replayed() -> None:
         (404, "unknown_source_record"), (400, "not_a_source_topic"), (400, "invalid_partition"),
         (400, "invalid_offset")]
     assert replayer.reinjected == []
+
+
+def test_replaying_a_claimed_dead_letter_case_reinjects_its_record_then_sends_the_action() -> None:
+    import hashlib
+
+    from streams.api.exceptions import RecordingActionSink
+    from tests.unit.api.support import example_exception_reader
+
+    operator = "key-" + hashlib.sha256(OPERATOR_KEY.encode()).hexdigest()[:10]
+    reader = example_exception_reader()
+    case_id = "invalid_event:dl-1:wms.inventory-movements:0@41"
+    reader.documents[case_id] = {**reader.documents["unknown_sku:evt-1:O-1001"], "exception_id": case_id,
+                                 "exception_type": "invalid_event", "owner_team": "integration-support",
+                                 "state": "CLAIMED", "claimed_by": operator, "details": {
+                                     "source_topic": "wms.inventory-movements", "source_partition": "0",
+                                     "source_offset": "41", "replayable": "true"}}
+    not_replayable = "invalid_event:dl-2:distflow.inventory-commands:0@3"
+    reader.documents[not_replayable] = {**reader.documents[case_id], "exception_id": not_replayable,
+                                        "details": {"replayable": "false"}}
+    replayer, sink = example_replayer(), RecordingActionSink()
+
+    async def scenario() -> list[tuple[int, Any]]:
+        async with served(exceptions=reader, actions=sink, replayer=replayer) as client:
+            answers = []
+            for target in (case_id, not_replayable):
+                response = await client.post(f"/v1/exceptions/{target}/replay", json={"note": "fixed"},
+                                             headers=bearer(OPERATOR_KEY))
+                answers.append((response.status, await response.json()))
+            return answers
+
+    (ok, ok_body), (refused, refused_body) = run(scenario)
+
+    assert ok == 202 and [r[0] for r in replayer.reinjected] == ["wms.inventory-movements"]
+    assert [(a["exception_id"], a["action"]) for a in sink.sent] == [(case_id, "replay")]
+    assert (refused, refused_body["error"]) == (409, "not_replayable")
