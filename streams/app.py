@@ -14,7 +14,7 @@ from streams.agents.intake import IntakeStage
 from streams.agents.read_model import build_read_model_stage
 from streams.agents.inventory import AvailabilitySink, InventoryStage
 from streams.agents.orders import OrderStage, OrderView
-from streams.agents.workbench import WorkbenchStage, WorkbenchView
+from streams.agents.workbench import WorkbenchStage, WorkbenchView, parse_routing
 from streams.engine.records import InputRecord
 from streams.engine.restore import RestoreSnapshot
 from streams.engine.worker import BatchWorker, WorkerConfig
@@ -83,7 +83,8 @@ def build_worker(settings: Settings, registry: CollectorRegistry | None = None,
                          order_view if order_view is not None else build_order_view(settings), settings.state_dir),
               build_read_model_stage(settings, codec, names, metrics)]
     workbench = WorkbenchStage(codec, names, metrics, workbench_view if workbench_view is not None
-                               else build_workbench_view(settings), settings.state_dir)
+                               else build_workbench_view(settings), settings.state_dir,
+                               routing=parse_routing(settings.exception_routing))
     stages.append(workbench)
     engine = BatchWorker(worker_config(settings), stages, observers=[_batch_observer(metrics)],
                          restore_observers=[_restore_observer(metrics)])

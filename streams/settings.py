@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     sourcing_policy_file: Path | None = Field(None, description="sourcing-policy.json (see docs/orders.md)")
     erp_rate_limit_per_s: float = Field(20.0, gt=0, description="ERP commands per second, per worker")
     erp_rate_limit_burst: int = Field(40, ge=1, description="ERP commands sent at once after a quiet spell")
+    exception_routing: str = Field("", description="'type=team;type2=team2': owning team per exception type, "
+                                   "overriding the catalog's (streams/exceptions_catalog.py)")
 
     log_level: str = "INFO"
     log_format: str = Field("json", pattern="^(json|text)$")

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
@@ -47,6 +49,25 @@ def case_table_codec() -> TableCodec[w.ExceptionCase]:
                       lambda raw: w.from_record(json.loads(raw)))
 
 
+class RoutingConfigError(ValueError):
+    """DISTFLOW_EXCEPTION_ROUTING is malformed. Operator action: fix it to 'type=team;type2=team2' with types from
+    streams/exceptions_catalog.py and teams like 'inventory-control'."""
+
+
+TEAM = re.compile(r"[a-z][a-z0-9-]{0,63}")
+
+
+def parse_routing(text: str) -> dict[str, str]:
+    """'shortfall=warehouse-ops;unknown_sku=catalog-team' → {exception type: owning team}."""
+    routing: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        kind, separator, team = (part.strip() for part in item.partition("="))
+        if not separator or kind not in EXCEPTION_TYPES or not TEAM.fullmatch(team) or kind in routing:
+            raise RoutingConfigError(f"exception routing entry {item!r}: expected 'type=team', a catalog type once")
+        routing[kind] = team
+    return routing
+
+
 def allowed_actions(exception_type: str) -> tuple[str, ...]:
     kind = EXCEPTION_TYPES.get(exception_type)
     return kind.actions if kind is not None else ("resolve", "dismiss")
@@ -56,8 +77,10 @@ class WorkbenchStage:
     name = "workbench"
 
     def __init__(self, codec: AvroCodec, names: DeployedCatalog, metrics: WorkerMetrics, view: WorkbenchView | None,
-                 state_dir: Path, clock_ms: Callable[[], int] = lambda: int(time.time() * 1000)) -> None:
+                 state_dir: Path, clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+                 routing: Mapping[str, str] | None = None) -> None:
         self.codec, self.metrics, self.view, self.clock_ms = codec, metrics, view, clock_ms
+        self.routing = dict(routing or {})  # exception type → owning team, over the catalog's
         self.exceptions_topic = names[catalog.EXCEPTIONS]
         self.actions_topic = names[catalog.OPERATOR_ACTIONS]
         self.audit_topic = names[catalog.EXCEPTION_AUDIT]
@@ -111,7 +134,8 @@ class WorkbenchStage:
         # a raise first: an action racing its exception across the two topics within one batch still finds it
         for item in sorted(items, key=lambda i: not isinstance(i, w.Raised)):
             if isinstance(item, w.Raised):
-                case, audits = w.raise_case(case, item)
+                team = self.routing.get(item.exception_type, item.owner_team)
+                case, audits = w.raise_case(case, replace(item, owner_team=team))
             else:
                 kind = case.raised.exception_type if case is not None else ""
                 case, audits = w.act(case, item, allowed_actions(kind))

@@ -74,7 +74,8 @@ class Bench:
 
 @pytest.fixture(scope="module")
 def bench(broker: Broker, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bench]:
-    settings = pipeline_settings(broker.bootstrap, redis_server.url, tmp_path_factory.mktemp("workbench") / "state")
+    settings = pipeline_settings(broker.bootstrap, redis_server.url, tmp_path_factory.mktemp("workbench") / "state",
+                                 exception_routing="inventory_drift=stock-audit")
     client = redis.Redis.from_url(redis_server.url)
     with pipeline(settings) as p, running_worker(settings) as worker:
         yield Bench(p, worker, client)
@@ -91,6 +92,20 @@ def test_an_unknown_sku_becomes_an_open_case_in_its_teams_queue(bench: Bench) ->
     assert bench.client.zscore(open_index_key(bench.prefix), exception_id) is not None
     raised = bench.audits(exception_id, lambda found: bool(found))
     assert [(a["action"], a["operator"], a["to_state"]) for a in raised] == [("raise", "distflow", "OPEN")]
+
+
+def test_routing_puts_a_type_in_another_teams_queue(bench: Bench) -> None:
+    sku = unique("SKU-DRIFT")
+    bench.p.produce(catalog.ON_HAND_SNAPSHOTS, sku, events.on_hand_snapshot(sku, "EAST", 5))
+    bench.p.flush()
+    raised = bench.p.read(catalog.EXCEPTIONS, until=lambda rs: any(r["subject_id"] == sku for r in rs))
+    (drift,) = [r for r in raised if r["subject_id"] == sku and r["exception_type"] == "inventory_drift"]
+
+    document = bench.wait_document(str(drift["exception_id"]), lambda d: d["state"] == "OPEN")
+
+    assert drift["owner_team"] == "inventory-control"  # the catalog's team, as raised
+    assert document["owner_team"] == "stock-audit"  # the deployment's routing
+    assert bench.client.zscore(owner_index_key(bench.prefix, "stock-audit"), drift["exception_id"]) is not None
 
 
 def test_claim_resolve_one_holder_each_action_once_and_every_step_audited(bench: Bench) -> None:

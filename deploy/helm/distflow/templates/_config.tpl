@@ -76,6 +76,7 @@ DISTFLOW_CREDIT_HOLD_TIMEOUT_SECONDS: {{ .Values.sla.creditHoldTimeoutSeconds | 
 DISTFLOW_HELD_FACT_TIMEOUT_SECONDS: {{ .Values.sla.heldFactTimeoutSeconds | int64 | quote }}
 DISTFLOW_ERP_RATE_LIMIT_PER_S: {{ .Values.erp.rateLimitPerSecond | quote }}
 DISTFLOW_ERP_RATE_LIMIT_BURST: {{ .Values.erp.rateLimitBurst | int64 | quote }}
+DISTFLOW_EXCEPTION_ROUTING: {{ .Values.exceptions.routing | quote }}
 DISTFLOW_SOURCING_POLICY_FILE: {{ printf "%s/sourcing-policy.json" (include "distflow.policyDir" .) | quote }}
 sourcing-policy.json: |
   {{- $policy := .Values.sourcingPolicy }}
