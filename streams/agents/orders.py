@@ -22,6 +22,7 @@ from processors.orders.erp_queue import RateLimit
 from processors.orders.records import fact_from_record
 from streams import logs
 from streams.agents import order_outputs as outputs
+from streams.agents.decoding import decode_inputs
 from streams.agents.erp_outbox import ErpOutbox
 from streams.agents.order_timers import DeadlineTimers
 from streams.dead_letters import dead_letter
@@ -34,7 +35,6 @@ from topics import catalog
 from topics.codec import AvroCodec
 from topics.partitioning import partition_for
 from topics.spec import TopicSpec
-from topics.wire import DecodeError
 
 log = logging.getLogger(__name__)
 Record = dict[str, object]
@@ -122,21 +122,10 @@ class OrderStage:
 
     # -- decode ------------------------------------------------------------------------------------------------------
     def _facts(self, records: Sequence[InputRecord], out: Emitter) -> list[tuple[InputRecord, o.OrderFact]]:
-        facts: list[tuple[InputRecord, o.OrderFact]] = []
-        for topic, spec, convert in ((self.commands_topic, catalog.ORDER_COMMANDS, _command_fact),
-                                     (self.results_topic, catalog.RESERVATION_RESULTS, _result_fact)):
-            mine = [r for r in records if r.topic == topic]
-            if not mine:
-                continue
-            for record, decoded in zip(mine, self.codec.decode_many([r.value for r in mine], spec.value_schema or "")):
-                if isinstance(decoded, DecodeError):
-                    self._dead_letter(record, decoded.reason_code, decoded.reason, out)
-                    continue
-                try:
-                    facts.append((record, convert(decoded)))
-                except (KeyError, TypeError, ValueError) as error:
-                    self._dead_letter(record, "invalid_order_fact", f"{type(error).__name__}: {error}", out)
-        return facts
+        routes = ((self.commands_topic, catalog.ORDER_COMMANDS.value_schema or "", _command_fact),
+                  (self.results_topic, catalog.RESERVATION_RESULTS.value_schema or "", _result_fact))
+        return decode_inputs(self.codec, records, routes, lambda record, code, reason: self._dead_letter(
+            record, code, reason, out), "invalid_order_fact")
 
     def _partition_count(self) -> int:
         if self._partitions is None:
