@@ -2,7 +2,7 @@
 
 The operator names the dead letter by its source position (source_topic, partition, offset — the fields of every
 dead letter on distflow.dead-letters). The API reads the original record at that position on the source topic and
-produces it again to the same topic with the same key, the same bytes and its original headers, plus
+produces it again to the same topic and partition with the same key, the same bytes and its original headers, plus
 `distflow.replay_of` (the position) and `distflow.replayed_by` (the operator). The pipeline treats it as any
 record: it is validated again, and de-duplication still applies (the event id is the original's), so replaying a
 record that was in fact applied, or replaying twice, changes nothing. Every replay is audited on
@@ -40,7 +40,8 @@ class Original:
 class DeadLetterReplayer(Protocol):
     def source_topics(self) -> frozenset[str]: ...
     async def original(self, topic: str, partition: int, offset: int) -> Original | None: ...
-    async def reinject(self, topic: str, original: Original, audit: dict[str, Any]) -> tuple[int, int]: ...
+    async def reinject(self, topic: str, partition: int, original: Original,
+                       audit: dict[str, Any]) -> tuple[int, int]: ...
 
 
 @dataclass
@@ -60,9 +61,10 @@ class RecordingReplayer:
             raise ActionsUnavailable("in-memory replayer switched to unreachable")
         return self.records.get((topic, partition, offset))
 
-    async def reinject(self, topic: str, original: Original, audit: dict[str, Any]) -> tuple[int, int]:
+    async def reinject(self, topic: str, partition: int, original: Original,
+                       audit: dict[str, Any]) -> tuple[int, int]:
         self.reinjected.append((topic, original, audit))
-        return 0, 1000 + len(self.reinjected)
+        return partition, 1000 + len(self.reinjected)
 
 
 class KafkaReplayer:
@@ -122,7 +124,9 @@ class KafkaReplayer:
         finally:
             consumer.close()
 
-    async def reinject(self, topic: str, original: Original, audit: dict[str, Any]) -> tuple[int, int]:
+    async def reinject(self, topic: str, partition: int, original: Original,
+                       audit: dict[str, Any]) -> tuple[int, int]:
+        """To the original's partition: the key keeps the order its source producer gave it."""
         loop = asyncio.get_running_loop()
         placed: asyncio.Future[tuple[int, int]] = loop.create_future()
 
@@ -138,7 +142,7 @@ class KafkaReplayer:
 
         try:
             self.producer.produce(topic, key=original.key, value=original.value, headers=list(original.headers),
-                                  on_delivery=settle)
+                                  partition=partition, on_delivery=settle)
             value = self.codec.encode(self.audit_topic, self.audit_schema, audit)
             self.producer.produce(self.audit_topic, key=str(audit["exception_id"]).encode(), value=value)
         except Exception as error:
@@ -190,8 +194,8 @@ async def _reinject(request: web.Request, topic: str, partition: int, offset: in
                  "owner_team": "integration-support", "action": "replay", "action_id": action_id,
                  "operator": operator, "outcome": "APPLIED", "from_state": "DEAD_LETTERED",
                  "to_state": "REPLAYED", "note": note, "reason": ""}
-        new_partition, new_offset = await replayer.reinject(topic, Original(original.key, original.value, headers),
-                                                            audit)
+        new_partition, new_offset = await replayer.reinject(
+            topic, partition, Original(original.key, original.value, headers), audit)
     except (ActionsUnavailable, asyncio.TimeoutError) as error:
         log.warning("answering 503: %s", error)
         return error_response(503, "replay_unavailable", "Kafka could not be read or did not acknowledge the replay; "
