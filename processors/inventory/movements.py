@@ -8,7 +8,7 @@ from processors.inventory.facts import (
     ReturnReceived, StatusMoved, SupplyExpected)
 from processors.inventory.policy import InventoryPolicy
 from processors.inventory.position import LocationStock, move_physically, move_status
-from processors.inventory.reconciliation import is_drift, rebased, why_not_rebase
+from processors.inventory.reconciliation import is_drift, is_opening_balance, rebased, why_not_rebase
 from processors.inventory.state import SkuInventory, stock_at, with_stock
 from processors.inventory.supply import expect_supply, receive_against
 from processors.inventory.values import evolve
@@ -47,7 +47,7 @@ def take_snapshot(state: SkuInventory, fact: OnHandSnapshot, policy: InventoryPo
     if reason is not None:
         return with_stock(state, stock), (StaleFactIgnored(state.sku, fact.event_id, fact.location, reason),)
     updated = rebased(stock, fact.on_hand, fact.as_of)
-    if not is_drift(stock.on_hand, updated.on_hand, policy.drift_tolerance):
+    if is_opening_balance(stock) or not is_drift(stock.on_hand, updated.on_hand, policy.drift_tolerance):
         return with_stock(state, updated), ()
     drift = DriftDetected(
         state.sku, fact.event_id, fact.location, fact.on_hand, fact.as_of, updated.on_hand, stock.on_hand)

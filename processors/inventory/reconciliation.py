@@ -27,3 +27,9 @@ def rebased(stock: LocationStock, on_hand: int, as_of: int) -> LocationStock:
 
 def is_drift(previous_on_hand: int, reconciled_on_hand: int, tolerance: int) -> bool:
     return abs(reconciled_on_hand - previous_on_hand) > tolerance
+
+
+def is_opening_balance(stock: LocationStock) -> bool:
+    """The location's first figure ever (nothing known there before): a starting point, not a disagreement."""
+    return (stock.base_as_of is None and not stock.movements and stock.forgotten_through is None
+            and stock.on_hand == 0)

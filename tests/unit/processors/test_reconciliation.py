@@ -81,3 +81,14 @@ def test_a_late_count_is_rebased_with_the_movements_after_it() -> None:
     state, _ = run([book.count(EAST, 7, at=count_time)], state=state)
 
     assert stock_at(state, EAST).on_hand == 12
+
+
+def test_the_first_figure_for_a_new_location_is_an_opening_balance_not_drift() -> None:
+    book = FactBook()
+
+    state, decisions = run([book.snapshot(EAST, 40, as_of=book.now)])
+
+    assert not only(DriftDetected, decisions)
+    assert stock_at(state, EAST).on_hand == 40
+    state, decisions = run([book.snapshot(EAST, 35, as_of=book.now + 1)], state=state)
+    assert only(DriftDetected, decisions)  # the second figure that disagrees is drift again
