@@ -67,7 +67,7 @@ def run_dev(workers: int, rate: float, seed: int, skus: int, external_kafka: boo
         _start_services(stack, external_kafka, external_redis)
         stack.env.update({"DISTFLOW_TOPIC_PARTITIONS": stack.env.get("DISTFLOW_TOPIC_PARTITIONS", "4"),
                           "DISTFLOW_API_KEYS": f"{api_key}=availability:read,orders:read,exceptions:read,"
-                                               f"exceptions:write",
+                                               f"exceptions:write,prices:read,checkout:validate",
                           "DISTFLOW_LOG_LEVEL": stack.env.get("DISTFLOW_LOG_LEVEL", "INFO"), **DEV_TIMEOUTS})
         _apply_topics(stack)
         ports = _start_children(stack, workers, rate, seed, skus, api_port)
@@ -124,10 +124,14 @@ distflow dev stack is up (logs in {stack.run_dir})
   API               {api}   (OpenAPI: {api}/openapi.json)
   API key           {api_key}
   worker metrics    {', '.join(f'http://127.0.0.1:{p}/metrics' for p in ports['workers'])}
+  operations page   {api}/ops   (paste the API key)
 Try:
   curl -H 'Authorization: Bearer {api_key}' {api}/v1/availability/SKU-00001
   DISTFLOW_KAFKA_BOOTSTRAP_SERVERS={stack.env['DISTFLOW_KAFKA_BOOTSTRAP_SERVERS']} \\
     .venv/bin/distflow tail distflow.availability-changes
+  DISTFLOW_KAFKA_BOOTSTRAP_SERVERS={stack.env['DISTFLOW_KAFKA_BOOTSTRAP_SERVERS']} \\
+    .venv/bin/distflow tail distflow.order-status      (then: curl -H 'Authorization: Bearer {api_key}' \\
+    {api}/v1/orders/<order id>/timeline)
 Ctrl-C stops everything.
 """)
 
