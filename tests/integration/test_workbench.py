@@ -97,6 +97,8 @@ def test_an_unknown_sku_becomes_an_open_case_in_its_teams_queue(bench: Bench) ->
 def test_routing_puts_a_type_in_another_teams_queue(bench: Bench) -> None:
     sku = unique("SKU-DRIFT")
     bench.p.produce(catalog.INVENTORY_MOVEMENTS, sku, events.movement(sku, "EAST", "RECEIVED", 20))
+    bench.p.flush()
+    bench.p.read(catalog.AVAILABILITY_CHANGES, until=lambda rs: any(r["sku"] == sku for r in rs))  # applied first:
     bench.p.produce(catalog.ON_HAND_SNAPSHOTS, sku, events.on_hand_snapshot(sku, "EAST", 5))  # the ERP disagrees
     bench.p.flush()
     raised = bench.p.read(catalog.EXCEPTIONS, until=lambda rs: any(r["subject_id"] == sku for r in rs))
