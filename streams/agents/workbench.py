@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Protocol
 
 from processors import workbench as w
+from streams.agents.decoding import decode_inputs
 from streams.dead_letters import dead_letter
 from streams.engine.emitter import Emitter
 from streams.engine.records import InputRecord, OutputRecord
@@ -168,21 +169,10 @@ class WorkbenchStage:
                               headers=(("correlation_id", correlation.encode()),)))
 
     def _decode(self, records: Sequence[InputRecord], out: Emitter) -> list[tuple[InputRecord, Input]]:
-        found: list[tuple[InputRecord, Input]] = []
-        for topic, spec, convert in ((self.exceptions_topic, catalog.EXCEPTIONS, raised_from),
-                                     (self.actions_topic, catalog.OPERATOR_ACTIONS, action_from)):
-            mine = [r for r in records if r.topic == topic]
-            if not mine:
-                continue
-            for record, decoded in zip(mine, self.codec.decode_many([r.value for r in mine], spec.value_schema or "")):
-                if isinstance(decoded, DecodeError):
-                    self._dead_letter(record, decoded.reason_code, decoded.reason, out)
-                    continue
-                try:
-                    found.append((record, convert(decoded)))
-                except (KeyError, TypeError, ValueError) as error:
-                    self._dead_letter(record, "invalid_workbench_input", f"{type(error).__name__}: {error}", out)
-        return found
+        routes = ((self.exceptions_topic, catalog.EXCEPTIONS.value_schema or "", raised_from),
+                  (self.actions_topic, catalog.OPERATOR_ACTIONS.value_schema or "", action_from))
+        return decode_inputs(self.codec, records, routes, lambda record, code, reason: self._dead_letter(
+            record, code, reason, out), "invalid_workbench_input")
 
     def _raise_dead_letters(self, records: Sequence[InputRecord], out: Emitter) -> None:
         """A dead letter → an invalid_event exception on distflow.exceptions (never a dead letter of a dead letter)."""
