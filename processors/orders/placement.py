@@ -39,10 +39,25 @@ def fingerprint_of(fact: OrderPlaced) -> str:
 
 
 def _line(placed: PlacedLine, sourcing: SourcingPolicy) -> OrderLine:
-    kind, supplier = placed.fulfilment_kind, placed.supplier
-    if placed.sku in sourcing.drop_ship_skus and kind is FulfilmentKind.STOCKED:
-        kind, supplier = FulfilmentKind.DROP_SHIP, sourcing.drop_ship_skus[placed.sku]
-    elif kind is not FulfilmentKind.STOCKED and supplier is None:
-        supplier = sourcing.drop_ship_skus.get(placed.sku)
+    kind, supplier = route(placed, sourcing)
     claims = (StockClaim(placed.line_id, placed.sku, placed.quantity),) if kind is FulfilmentKind.STOCKED else ()
     return OrderLine(placed.line_id, placed.sku, placed.quantity, kind, supplier, claims)
+
+
+def route(placed: PlacedLine, sourcing: SourcingPolicy) -> tuple[FulfilmentKind, str | None]:
+    """How a placed line is sourced: (kind, supplier). Precedence in item_sourcing.py: the policy file's
+    drop_ship_skus, then the item master, then the line as placed. Supplier lines (DROP_SHIP, SPECIAL_ORDER) get no
+    claim on our stock: they go on a purchase order to their supplier once the ERP accepts the order."""
+    kind, supplier = placed.fulfilment_kind, placed.supplier
+    item = sourcing.items.sourced_item(placed.sku)
+    item_supplier = item.supplier if item is not None and item.from_supplier else None
+    if kind is FulfilmentKind.STOCKED:
+        if placed.sku in sourcing.drop_ship_skus:
+            return FulfilmentKind.DROP_SHIP, sourcing.drop_ship_skus[placed.sku] or item_supplier or ""
+        if item is not None and item.from_supplier:
+            return item.kind, item.supplier
+        return kind, supplier
+    if supplier is None:
+        override = sourcing.drop_ship_skus.get(placed.sku)
+        supplier = override or item_supplier or override
+    return kind, supplier

@@ -5,6 +5,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from processors.orders.item_sourcing import NO_ITEMS, ItemSourcing
+
 MINUTE_MS = 60 * 1000
 HOUR_MS = 60 * MINUTE_MS
 DAY_MS = 24 * HOUR_MS
@@ -18,6 +20,8 @@ class SourcingPolicy:
     lead_time_days_by_supplier: Mapping[str, int] = field(default_factory=dict)
     exclude_short_location_on_resource: bool = True  # re-sourcing a short pick does not prefer that location
     default_lead_time_days: int = 7
+    # the ERP's item master (routing and lead times per SKU); the fields above override or complete it
+    items: ItemSourcing = field(default=NO_ITEMS, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.max_locations_per_line < 1:
@@ -32,6 +36,13 @@ class SourcingPolicy:
     def lead_time_ms(self, supplier: str | None) -> int:
         days = self.lead_time_days_by_supplier.get(supplier or "", self.default_lead_time_days)
         return days * DAY_MS
+
+    def line_lead_time_ms(self, sku: str, supplier: str | None) -> int:
+        """The item master's lead time when it names this supplier (or none), else the policy's for the supplier."""
+        item = self.items.sourced_item(sku)
+        if item is not None and item.lead_time_days is not None and item.supplier in (None, supplier or None):
+            return item.lead_time_days * DAY_MS
+        return self.lead_time_ms(supplier)
 
 
 @dataclass(frozen=True, slots=True)

@@ -146,9 +146,15 @@ def _order_from_suppliers(order: Order, policy: OrderPolicy, cause: Cause) -> Ap
     commands = tuple(
         ErpCommand(*cause.head, f"{order.order_id}/po/{supplier or '-'}/{cause.event_id}",
                    ErpCommandKind.CREATE_PURCHASE_ORDER, ErpPriority.NORMAL, tuple(erp_lines), order.customer,
-                   supplier or None, cause.at + policy.sourcing.lead_time_ms(supplier or None))
+                   supplier or None, cause.at + _lead_time_ms(erp_lines, supplier or None, policy))
         for supplier, erp_lines in sorted(by_supplier.items()))
     return evolve(order, lines=tuple(lines)), commands
+
+
+def _lead_time_ms(lines: list[ErpLine], supplier: str | None, policy: OrderPolicy) -> int:
+    """A purchase order is expected when its slowest line is (the item master's lead time per SKU, else the
+    policy's for the supplier)."""
+    return max(policy.sourcing.line_lead_time_ms(line.sku, supplier) for line in lines)
 
 
 def _give_back_allocations(order: Order, covered: Covered, cause: Cause) -> Applied:
