@@ -127,14 +127,18 @@ def api() -> None:
 @click.option("--seed", default=7, show_default=True)
 @click.option("--skus", default=500, show_default=True, help="distinct SKUs")
 @click.option("--count", default=0, show_default=True, help="stop after this many events (0: run until stopped)")
-def simulate(rate: float, seed: int, skus: int, count: int) -> None:
+@click.option("--customers", default=300, show_default=True, help="distinct customers (each with an ERP account)")
+@click.option("--checkout-change-rate", default=0.0005, show_default=True,
+              help="share of steps that change a price, a credit hold or an entitlement")
+def simulate(rate: float, seed: int, skus: int, count: int, customers: int, checkout_change_rate: float) -> None:
     """Produce realistic Avro traffic from all four source families (commerce, ERP, WMS, carrier)."""
     from streams import logs
     from streams.simulator_runner import run_simulation
 
     settings = load_settings()
     logs.configure(settings.log_level, settings.log_format)
-    run_simulation(settings, rate=rate, seed=seed, sku_count=skus, limit=count or None)
+    run_simulation(settings, rate=rate, seed=seed, sku_count=skus, limit=count or None, customers=customers,
+                   checkout_change_rate=checkout_change_rate)
 
 
 @main.command()

@@ -2,6 +2,8 @@
 
 Starts Tansu and redis-server on free loopback ports (unless told to use a real Kafka/Redis), applies the topic
 catalog, then runs worker(s), the API and the traffic simulator as child processes in their own process groups.
+The workers' sourcing policy is written from the demo ERP's item master (streams/simulator_checkout.py), so
+drop-ship SKUs and suppliers are the same for the saga, the intake and the checkout read model.
 """
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ from pathlib import Path
 import click
 
 from streams import devstack
+from streams.simulator import CHANNELS
+from streams.simulator_checkout import DEMO_CUSTOMERS, FUTURE_CONTRACT_MS, DemoCatalog, demo_catalog
 
 DEV_TIMEOUTS = {"DISTFLOW_KAFKA_SESSION_TIMEOUT_MS": "6000", "DISTFLOW_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
                 "DISTFLOW_KAFKA_MAX_POLL_INTERVAL_MS": "20000",
@@ -63,6 +67,9 @@ def run_dev(workers: int, rate: float, seed: int, skus: int, external_kafka: boo
     run_dir.mkdir(parents=True, exist_ok=True)
     stack = DevStack(run_dir, env=dict(os.environ))
     api_key = os.environ.get("DISTFLOW_DEV_API_KEY") or secrets.token_urlsafe(18)
+    demo = demo_catalog(seed, skus, DEMO_CUSTOMERS, CHANNELS)
+    if "DISTFLOW_SOURCING_POLICY_FILE" not in stack.env:
+        stack.env["DISTFLOW_SOURCING_POLICY_FILE"] = str(write_sourcing_policy(run_dir, demo))
     try:
         _start_services(stack, external_kafka, external_redis)
         stack.env.update({"DISTFLOW_TOPIC_PARTITIONS": stack.env.get("DISTFLOW_TOPIC_PARTITIONS", "4"),
@@ -71,7 +78,7 @@ def run_dev(workers: int, rate: float, seed: int, skus: int, external_kafka: boo
                           "DISTFLOW_LOG_LEVEL": stack.env.get("DISTFLOW_LOG_LEVEL", "INFO"), **DEV_TIMEOUTS})
         _apply_topics(stack)
         ports = _start_children(stack, workers, rate, seed, skus, api_port)
-        _announce(stack, ports, api_key)
+        _announce(stack, ports, api_key, demo)
         _watch(stack, ports["workers"])
     except KeyboardInterrupt:
         click.echo("\nstopping ...")
@@ -90,6 +97,13 @@ def _start_services(stack: DevStack, external_kafka: bool, external_redis: bool)
         redis = devstack.start_redis(logs)
         stack.services.append(redis)
         stack.env["DISTFLOW_REDIS_URL"] = redis.url
+
+
+def write_sourcing_policy(run_dir: Path, demo: DemoCatalog) -> Path:
+    """The demo's sourcing-policy.json: drop-ship SKUs and suppliers exactly as the demo ERP's item master says."""
+    path = run_dir / "sourcing-policy.json"
+    path.write_text(json.dumps(demo.sourcing_policy(), indent=1, sort_keys=True))
+    return path
 
 
 def _apply_topics(stack: DevStack) -> None:
@@ -114,7 +128,25 @@ def _start_children(stack: DevStack, workers: int, rate: float, seed: int, skus:
     return {"workers": worker_ports, "api": [port]}
 
 
-def _announce(stack: DevStack, ports: dict[str, list[int]], api_key: str) -> None:
+def checkout_examples(api: str, api_key: str, demo: DemoCatalog) -> str:
+    """Ready-to-paste price and cart calls with a simulated customer and SKUs the demo ERP published."""
+    show = demo.showcase
+    held = next(c.customer_id for c in demo.customers if c.credit_hold)
+    cart = json.dumps({"customer": show.customer_id, "channel": "web", "lines": [
+        {"sku": show.contract_sku, "quantity": 12}, {"sku": show.list_sku, "quantity": 1},
+        {"sku": show.drop_ship_sku, "quantity": 2}]})
+    auth = f"-H 'Authorization: Bearer {api_key}'"
+    minutes, supplier = FUTURE_CONTRACT_MS // 60_000, demo.item(show.drop_ship_sku).supplier_id
+    return f"""Checkout (the demo ERP's item master, prices and customer accounts):
+  curl {auth} '{api}/v1/prices/{show.contract_sku}?customer={show.customer_id}&qty=12'
+  curl {auth} -H 'Content-Type: application/json' {api}/v1/checkout/validate \\
+    -d '{cart}'
+  ({show.customer_id}: contract price on {show.contract_sku}, and on {show.future_contract_sku} from {minutes} min \
+after the start (list price until then); {show.drop_ship_sku}: drop-shipped by {supplier}; {held}: on credit hold \
+at the start)"""
+
+
+def _announce(stack: DevStack, ports: dict[str, list[int]], api_key: str, demo: DemoCatalog) -> None:
     api = f"http://127.0.0.1:{ports['api'][0]}"
     click.echo(f"""
 distflow dev stack is up (logs in {stack.run_dir})
@@ -132,6 +164,7 @@ Try:
   DISTFLOW_KAFKA_BOOTSTRAP_SERVERS={stack.env['DISTFLOW_KAFKA_BOOTSTRAP_SERVERS']} \\
     .venv/bin/distflow tail distflow.order-status      (then: curl -H 'Authorization: Bearer {api_key}' \\
     {api}/v1/orders/<order id>/timeline)
+{checkout_examples(api, api_key, demo)}
 Ctrl-C stops everything.
 """)
 

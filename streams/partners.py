@@ -3,6 +3,8 @@
 The demo's traffic is otherwise open-loop (orders, stock movements); what distflow decides (ERP commands,
 fulfilment requests) is answered here as the real systems would, a little later and not always yes:
 - ERP: ACCEPT_ORDER → accepted (most), credit hold (then released, or left to time out) or rejected.
+- Suppliers: CREATE_PURCHASE_ORDER (drop-ship and special-order lines) → the supplier ships the lines from its own
+  location a few seconds later (the demo's compressed lead time), and the carrier follows.
 - WMS: a fulfilment request is picked (sometimes one unit short) and shipped from its location after a delay; a
   cancel request is accepted if the parcel has not left yet, refused otherwise.
 - Carrier: milestones for each parcel, label created … delivered.
@@ -13,6 +15,7 @@ Seeded and driven by the caller's clock, so a run is reproducible and testable w
 from __future__ import annotations
 
 import heapq
+import json
 import random
 import uuid
 from dataclasses import dataclass, field
@@ -40,8 +43,11 @@ class Partners:
         if command["command"] in ("AUTHORISE_RETURN", "ISSUE_CREDIT_MEMO"):
             self._return_step(command, now_ms)
             return
+        if command["command"] == "CREATE_PURCHASE_ORDER":
+            self._purchase_order(command, now_ms)
+            return
         if command["command"] != "ACCEPT_ORDER":
-            return  # purchase orders and cancellations are acknowledged silently by this ERP
+            return  # cancellations are acknowledged silently by this ERP
         order_id, correlation = str(command["order_id"]), _correlation(command)
         roll = self.rng.random()
         later = now_ms + self.rng.randrange(200, 1_500)
@@ -112,16 +118,37 @@ class Partners:
                 "shipment_id": shipment_id, "order_id": order_id, "fulfilment_id": fulfilment_id,
                 "location": location, "carrier": "UPS", "tracking_number": f"1Z{self.rng.randrange(10**9):09d}",
                 "lines": shipped}))
-            at = now_ms
             if self.rng.random() < 0.1:  # the customer sends one unit of the first line back after delivery
-                self._request_return(order_id, location, correlation, shipped[0], at + 15_000)
-            for milestone in MILESTONES:
-                at += self.rng.randrange(500, 3_000)
-                self._at(at, catalog.TRACKING, shipment_id, {
-                    "envelope": self._envelope("TrackingMilestone", "carrier", correlation, at),
-                    "shipment_id": shipment_id, "order_id": order_id, "carrier": "UPS", "tracking_number": "1Z",
-                    "milestone": milestone, "detail": None, "milestone_at": at})
+                self._request_return(order_id, location, correlation, shipped[0], now_ms + 15_000)
+            self._track(shipment_id, order_id, correlation, now_ms)
         return events
+
+    def _track(self, shipment_id: str, order_id: str, correlation: str, at: int) -> None:
+        for milestone in MILESTONES:
+            at += self.rng.randrange(500, 3_000)
+            self._at(at, catalog.TRACKING, shipment_id, {
+                "envelope": self._envelope("TrackingMilestone", "carrier", correlation, at),
+                "shipment_id": shipment_id, "order_id": order_id, "carrier": "UPS", "tracking_number": "1Z",
+                "milestone": milestone, "detail": None, "milestone_at": at})
+
+    def _purchase_order(self, command: Record, now_ms: int) -> None:
+        """The supplier ships the purchase order's lines from its own location (its shipments never touch our
+        stock: the demo's sourcing policy lists the suppliers). A PO without a supplier or lines is not answered."""
+        payload: Record = command.get("payload") or {}  # type: ignore[assignment]
+        supplier, order_id = payload.get("supplier"), str(command["order_id"])
+        lines = json.loads(str(payload.get("lines") or "[]"))
+        if not supplier or not lines:
+            return
+        self._sequence += 1
+        shipment_id, at = f"SHP-{order_id}-{supplier}-{self._sequence}", now_ms + self.rng.randrange(3_000, 8_000)
+        correlation = _correlation(command)
+        self._at(at, catalog.SHIPMENTS, order_id, {
+            "envelope": self._envelope("ShipmentConfirmed", "wms", correlation, at), "shipment_id": shipment_id,
+            "order_id": order_id, "fulfilment_id": "", "location": str(supplier), "carrier": "UPS",
+            "tracking_number": f"1Z{self.rng.randrange(10**9):09d}",
+            "lines": [{"line_id": line["line_id"], "sku": line["sku"], "quantity": int(line["quantity"])}
+                      for line in lines]})
+        self._track(shipment_id, order_id, correlation, at)
 
     def _request_return(self, order_id: str, location: str, correlation: str, line: Record, at: int) -> None:
         self._sequence += 1

@@ -3,6 +3,8 @@
 Orders follow a believable life: placed → ERP decision → picks → shipment → carrier milestones, sometimes a
 cancellation, a short pick or a return (request → RMA decision → receipt with disposition → credit memo).
 Inventory moves alongside: ERP snapshots, receipts, adjustments, cycle counts, supply expected.
+The ERP also publishes the checkout read model's inputs (streams/simulator_checkout.py): item master, prices and
+customer accounts at the start, then an occasional price, credit-hold or entitlement change.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from streams.simulator_checkout import DEMO_CUSTOMERS, CheckoutFeed, DemoCatalog, customer_name, demo_catalog
 from topics import catalog
 from topics.spec import TopicSpec
 
@@ -48,10 +51,21 @@ class Simulation:
     returns: list[dict[str, object]] = field(default_factory=list)
     sequence: int = 0
     partners: bool = False  # True: ERP decisions, picks, shipments and tracking come from streams/partners.py
+    customer_count: int = DEMO_CUSTOMERS
+    checkout_change_rate: float = 0.0005  # share of steps that change a price, a credit hold or an entitlement
+    checkout: CheckoutFeed = field(init=False)
+    checkout_rng: random.Random = field(init=False)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
+        self.checkout_rng = random.Random(f"checkout-changes-{self.seed}")
         self.clock_ms = self.start_ms
+        self.checkout = CheckoutFeed(demo_catalog(self.seed, self.sku_count, self.customer_count, CHANNELS),
+                                     self.start_ms)
+
+    @property
+    def demo(self) -> DemoCatalog:
+        return self.checkout.demo
 
     # -- ids and envelope ----------------------------------------------------------------------------------------------
     def sku(self) -> str:
@@ -80,8 +94,18 @@ class Simulation:
                           "on_hand": self.rng.randrange(0, 60), "as_of": self.clock_ms}
                 yield SimulatedEvent(catalog.ON_HAND_SNAPSHOTS, sku, record)
 
+    # -- bootstrap: the ERP's item master, prices and customer accounts (the checkout read model's inputs) -------------
+    def opening_checkout(self) -> Iterator[SimulatedEvent]:
+        for topic, key, record in self.checkout.opening(self.envelope):
+            yield SimulatedEvent(topic, key, record)
+
+    def checkout_change(self) -> SimulatedEvent:
+        return SimulatedEvent(*self.checkout.change(self.checkout_rng, self.envelope))
+
     # -- steady traffic -------------------------------------------------------------------------------------------------
     def next_events(self) -> list[SimulatedEvent]:
+        if self.checkout_change_rate > 0 and self.checkout_rng.random() < self.checkout_change_rate:
+            return [self.checkout_change()]
         roll = self.rng.random()
         if self.partners:
             return self._next_open_loop_events(roll)
@@ -122,7 +146,8 @@ class Simulation:
         self.orders.append(OpenOrder(order_id, correlation, lines, location=self.rng.choice(LOCATIONS)))
         record = {"envelope": self.envelope("OrderPlaced", "commerce", correlation), "order_id": order_id,
                   "channel": self.rng.choice(CHANNELS),
-                  "customer": {"customer_id": f"CUST-{self.rng.randrange(300):04d}", "customer_group": None,
+                  "customer": {"customer_id": customer_name(self.rng.randrange(self.customer_count)),
+                               "customer_group": None,
                                "account_number": None},
                   "lines": lines, "currency": "USD", "ship_by": None, "shipping_address": None}
         return SimulatedEvent(catalog.ORDERS, order_id, record)

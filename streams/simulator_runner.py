@@ -15,13 +15,15 @@ from streams.topic_names import DeployedCatalog
 log = logging.getLogger(__name__)
 
 
-def run_simulation(settings: Settings, rate: float, seed: int, sku_count: int, limit: int | None) -> int:
+def run_simulation(settings: Settings, rate: float, seed: int, sku_count: int, limit: int | None,
+                   customers: int = 300, checkout_change_rate: float = 0.0005) -> int:
     from topics.codec import build_codec
 
     codec, names = build_codec(settings), DeployedCatalog(settings)
     producer = Producer({**settings.kafka_client_config(), "linger.ms": 5, "enable.idempotence": True})
     simulation = Simulation(seed=seed, sku_count=sku_count, start_ms=int(time.time() * 1000),
-                            wall_clock_ms=lambda: int(time.time() * 1000), partners=True)
+                            wall_clock_ms=lambda: int(time.time() * 1000), partners=True,
+                            customer_count=customers, checkout_change_rate=checkout_change_rate)
     partners = PartnerLink(settings, codec, names, Partners(seed=seed + 1))
     stopping = {"now": False}
     signal.signal(signal.SIGTERM, lambda *_: stopping.update(now=True))
@@ -36,11 +38,14 @@ def run_simulation(settings: Settings, rate: float, seed: int, sku_count: int, l
         producer.poll(0)
 
     sent = 0
+    for event in simulation.opening_checkout():  # item master, prices, customer accounts: before any order
+        send(event)
+        sent += 1
     for event in simulation.opening_stock():
         send(event)
         sent += 1
     producer.flush(30)
-    log.info("opening stock sent", extra={"events": sent})
+    log.info("opening checkout data and stock sent", extra={"events": sent})
     started, interval = time.monotonic(), 1.0 / rate if rate > 0 else 0.0
     while not stopping["now"] and (limit is None or sent < limit):
         for event in simulation.next_events() + partners.answers():
