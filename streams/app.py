@@ -15,11 +15,14 @@ from streams.agents.read_model import build_read_model_stage
 from streams.agents.inventory import AvailabilitySink, InventoryStage
 from streams.agents.orders import OrderStage, OrderView
 from streams.agents.workbench import WorkbenchStage, WorkbenchView, parse_routing
+from streams.engine.global_table import GlobalTable
 from streams.engine.records import InputRecord
 from streams.engine.restore import RestoreSnapshot
 from streams.engine.worker import BatchWorker, WorkerConfig
 from streams.metrics import WorkerMetrics
-from streams.order_policy import erp_rate_limit, order_policy, supplier_locations
+from streams.order_policy import (ItemMasterSourcing, SupplierLocations, erp_rate_limit, order_policy,
+                                  supplier_locations)
+from streams.readmodel.items import item_master_table
 from streams.settings import Settings
 from streams.topic_names import DeployedCatalog
 
@@ -32,9 +35,23 @@ class Worker:
     metrics: WorkerMetrics
     registry: CollectorRegistry
     sink: AvailabilitySink | None
+    global_tables: tuple[GlobalTable, ...] = ()  # type: ignore[type-arg]  # read before any stage runs
 
     def run(self, stop: threading.Event) -> None:
-        self.engine.run(stop)
+        """Global tables (the item master) are read to their end before the first batch, like a restore: the order
+        saga must not route a line before it knows the item."""
+        for table in self.global_tables:
+            table.start()
+        try:
+            while not stop.is_set() and not all(table.wait_ready(0.2) for table in self.global_tables):
+                failed = [f"{table.topic}: {table.error}" for table in self.global_tables if table.error]
+                if failed:
+                    raise RuntimeError(f"global table could not be read: {'; '.join(failed)}")
+            if not stop.is_set():
+                self.engine.run(stop)
+        finally:
+            for table in self.global_tables:
+                table.stop()
 
     def readiness(self) -> tuple[bool, dict[str, object]]:
         status = self.engine.status
@@ -46,7 +63,11 @@ class Worker:
         restoring = status.restoring
         if restoring is not None:
             detail["restoring"] = restoring.describe()
-        return status.ready, detail
+        tables_ready = all(table.ready and table.error is None for table in self.global_tables)
+        if self.global_tables:
+            detail["global_tables"] = {table.topic: {"ready": table.ready, "keys": len(table), "error": table.error}
+                                       for table in self.global_tables}
+        return status.ready and tables_ready, detail
 
 
 def inventory_policy(settings: Settings) -> InventoryPolicy:
@@ -77,9 +98,12 @@ def build_worker(settings: Settings, registry: CollectorRegistry | None = None,
     codec = build_codec(settings)
     if sink is None:
         sink = build_snapshot_sink(settings, metrics)
-    stages = [IntakeStage(codec, names, metrics, supplier_locations=supplier_locations(settings)),
+    items = item_master_table(settings, codec)  # started by Worker.run; the saga's drop-ship/special-order routing
+    stages = [IntakeStage(codec, names, metrics,  # type: ignore[arg-type]  # a set-like that follows the table
+                          supplier_locations=SupplierLocations(supplier_locations(settings), items)),
               InventoryStage(codec, names, inventory_policy(settings), metrics, sink, settings.state_dir),
-              OrderStage(codec, names, order_policy(settings), erp_rate_limit(settings), metrics,
+              OrderStage(codec, names, order_policy(settings, ItemMasterSourcing(items)), erp_rate_limit(settings),
+                         metrics,
                          order_view if order_view is not None else build_order_view(settings), settings.state_dir),
               build_read_model_stage(settings, codec, names, metrics)]
     workbench = WorkbenchStage(codec, names, metrics, workbench_view if workbench_view is not None
@@ -90,7 +114,7 @@ def build_worker(settings: Settings, registry: CollectorRegistry | None = None,
                          restore_observers=[_restore_observer(metrics)])
     _report_ops_stats(settings, workbench, metrics, names, engine)
     metrics.consumer_lag.bind(engine.consumer_lag)
-    return Worker(engine, metrics, registry, sink)
+    return Worker(engine, metrics, registry, sink, (items,))
 
 
 def build_order_view(settings: Settings) -> OrderView:

@@ -59,6 +59,11 @@ class GlobalTable(Generic[V]):
         with self._lock:
             return len(self._values)
 
+    def values(self) -> list[V]:
+        """A snapshot of every value (a copy: the reader thread goes on)."""
+        with self._lock:
+            return list(self._values.values())
+
     # -- lifecycle ----------------------------------------------------------------------------------------------------
     def start(self) -> "GlobalTable[V]":
         self._thread = threading.Thread(target=self._run, name=f"global-table:{self.topic}", daemon=True)
