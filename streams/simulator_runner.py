@@ -10,13 +10,14 @@ from confluent_kafka import Consumer, Producer
 from streams.partners import Partners
 from streams.settings import Settings
 from streams.simulator import Simulation, SimulatedEvent
+from streams.simulator_checkout import DEMO_CUSTOMERS
 from streams.topic_names import DeployedCatalog
 
 log = logging.getLogger(__name__)
 
 
 def run_simulation(settings: Settings, rate: float, seed: int, sku_count: int, limit: int | None,
-                   customers: int = 300, checkout_change_rate: float = 0.0005) -> int:
+                   customers: int = DEMO_CUSTOMERS, checkout_change_rate: float = 0.0005) -> int:
     from topics.codec import build_codec
 
     codec, names = build_codec(settings), DeployedCatalog(settings)
@@ -26,9 +27,17 @@ def run_simulation(settings: Settings, rate: float, seed: int, sku_count: int, l
                             customer_count=customers, checkout_change_rate=checkout_change_rate)
     partners = PartnerLink(settings, codec, names, Partners(seed=seed + 1))
     stopping = {"now": False}
-    signal.signal(signal.SIGTERM, lambda *_: stopping.update(now=True))
-    signal.signal(signal.SIGINT, lambda *_: stopping.update(now=True))
+    previous = {sig: signal.signal(sig, lambda *_: stopping.update(now=True))
+                for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        return _run(simulation, partners, producer, codec, names, rate, limit, stopping)
+    finally:
+        for sig, handler in previous.items():  # a caller in-process (a test) gets its own handlers back
+            signal.signal(sig, handler)
 
+
+def _run(simulation: Simulation, partners: PartnerLink, producer: Producer, codec,  # type: ignore[no-untyped-def]
+         names: DeployedCatalog, rate: float, limit: int | None, stopping: dict[str, bool]) -> int:
     def send(event: SimulatedEvent) -> None:
         topic = names[event.topic]
         value = codec.encode(topic, event.topic.value_schema or "", event.record)
