@@ -7,7 +7,7 @@ reads with one cached, already-parsed schema and no resolution.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import fastavro
@@ -53,6 +53,12 @@ class EncodeError(ValueError):
     """A record the pipeline tried to publish does not fit its schema: a bug in the producing code, never data."""
 
 
+class _WritePlan(NamedTuple):
+    header: bytes  # magic byte + the schema id for this topic
+    parsed: Any  # parsed current schema
+    version: SchemaVersion
+
+
 class _ReadPlan(NamedTuple):
     writer: Any  # parsed writer schema
     reader: Any | None  # parsed current schema, or None when the writer is the current version (fast path)
@@ -62,7 +68,7 @@ class _ReadPlan(NamedTuple):
 class AvroCodec:
     def __init__(self, store: SchemaStore, ids: SchemaIds) -> None:
         self.store, self.ids = store, ids
-        self._encode_ids: dict[tuple[str, str], int] = {}
+        self._writers: dict[tuple[str, str], _WritePlan] = {}
         self._plans: dict[tuple[int, str], _ReadPlan] = {}
 
     def current_schema(self, schema_name: str) -> dict[str, Any]:
@@ -70,17 +76,31 @@ class AvroCodec:
 
     def encode(self, topic: str, schema_name: str, record: Record) -> bytes:
         """The record framed for ``topic``: magic byte, the id of the current version of ``schema_name``, body."""
-        version = self.store.current(schema_name)
-        schema_id = self._encode_ids.get((topic, schema_name))
-        if schema_id is None:
-            schema_id = self._encode_ids[(topic, schema_name)] = self.ids.id_for(topic, version)
+        plan = self._writers.get((topic, schema_name)) or self._write_plan(topic, schema_name)
         body = io.BytesIO()
-        body.write(frame(schema_id, b""))
+        body.write(plan.header)
         try:
-            fastavro.schemaless_writer(body, version.parsed, record)
+            fastavro.schemaless_writer(body, plan.parsed, record)
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as error:
-            raise EncodeError(_why_not_encodable(version, record, error)) from None
+            raise EncodeError(_why_not_encodable(plan.version, record, error)) from None
         return body.getvalue()
+
+    def encode_for(self, topics: Sequence[str], schema_name: str, record: Record) -> list[bytes]:
+        """The same record framed for each of ``topics`` (one value each, in order), its body encoded once: only
+        the 5-byte header can differ between topics (a registry may give each subject its own id)."""
+        first = self.encode(topics[0], schema_name, record)
+        values = [first]
+        for topic in topics[1:]:
+            plan = self._writers.get((topic, schema_name)) or self._write_plan(topic, schema_name)
+            values.append(first if first.startswith(plan.header) else plan.header + first[HEADER_SIZE:])
+        return values
+
+    def _write_plan(self, topic: str, schema_name: str) -> _WritePlan:
+        """Looked up once per (topic, schema): the current version, its parsed schema and the framing header."""
+        version = self.store.current(schema_name)
+        plan = _WritePlan(frame(self.ids.id_for(topic, version), b""), version.parsed, version)
+        self._writers[(topic, schema_name)] = plan
+        return plan
 
     def decode(self, value: bytes | None, schema_name: str) -> Record:
         """The record in ``value``, read as the current version of ``schema_name``; DecodeError if it cannot be."""

@@ -64,6 +64,8 @@ class IntakeStage:
         self.input_topics = tuple(sorted(self._spec_by_topic))
         self._commands_topic = names[catalog.INVENTORY_COMMANDS]
         self._order_commands_topic = names[catalog.ORDER_COMMANDS]
+        self._commands_schema = catalog.INVENTORY_COMMANDS.value_schema or ""
+        self._order_commands_schema = catalog.ORDER_COMMANDS.value_schema or ""
         self._dead_letters_topic = names[catalog.DEAD_LETTERS]
 
     def process(self, records: Sequence[InputRecord], out: Emitter) -> None:
@@ -88,29 +90,34 @@ class IntakeStage:
             self._reject(record, event.reason_code, event.reason, None, out)
             return
         envelope = event.get("envelope") or {}
-        with logs.handling(envelope.get("correlation_id"), envelope.get("event_id")):
-            if spec is catalog.RMA_DECISIONS:  # the dashboard's failed-return-authorisation view
-                self.metrics.return_authorisations.labels(str(event.get("decision", "unknown")).lower()).inc()
-            try:
-                commands = self._inventory_commands(spec, event, now_ms)
-                order_commands = ORDER_TRANSLATORS[spec](event, now_ms) if spec in ORDER_TRANSLATORS else []
-            except Invalid as invalid:
-                self._reject(record, invalid.reason_code, invalid.reason, envelope.get("correlation_id"), out)
-                return
-            except (KeyError, TypeError, ValueError) as error:
-                self._reject(record, "invalid_event", f"{type(error).__name__}: {error}",
-                             envelope.get("correlation_id"), out)
-                return
-            for cmd in commands:
-                value = self.codec.encode(self._commands_topic, catalog.INVENTORY_COMMANDS.value_schema or "",
-                                          cmd.record)
-                out.emit(OutputRecord(self._commands_topic, cmd.sku.encode(), value,
-                                      headers=_correlation_header(envelope)))
-            for order_cmd in order_commands:
-                value = self.codec.encode(self._order_commands_topic, catalog.ORDER_COMMANDS.value_schema or "",
-                                          order_cmd.record)
-                out.emit(OutputRecord(self._order_commands_topic, order_cmd.order_id.encode(), value,
-                                      headers=_correlation_header(envelope)))
+        if spec is catalog.RMA_DECISIONS:  # the dashboard's failed-return-authorisation view
+            self.metrics.return_authorisations.labels(str(event.get("decision", "unknown")).lower()).inc()
+        try:
+            commands = self._inventory_commands(spec, event, now_ms)
+            order_commands = ORDER_TRANSLATORS[spec](event, now_ms) if spec in ORDER_TRANSLATORS else []
+        except Invalid as invalid:
+            self._reject_event(record, envelope, invalid.reason_code, invalid.reason, out)
+            return
+        except (KeyError, TypeError, ValueError) as error:
+            self._reject_event(record, envelope, "invalid_event", f"{type(error).__name__}: {error}", out)
+            return
+        # Translation and emitting log nothing: the event's log context is entered only where a line is written
+        # (_reject_event), not for every event.
+        headers = _correlation_header(envelope)
+        encode, emit = self.codec.encode, out.emit
+        for cmd in commands:
+            emit(OutputRecord(self._commands_topic, cmd.sku.encode(),
+                              encode(self._commands_topic, self._commands_schema, cmd.record), headers=headers))
+        for order_cmd in order_commands:
+            emit(OutputRecord(self._order_commands_topic, order_cmd.order_id.encode(),
+                              encode(self._order_commands_topic, self._order_commands_schema, order_cmd.record),
+                              headers=headers))
+
+    def _reject_event(self, record: InputRecord, envelope: Mapping[str, object], reason_code: str, reason: str,
+                      out: Emitter) -> None:
+        correlation = envelope.get("correlation_id")
+        with logs.handling(correlation, envelope.get("event_id")):  # type: ignore[arg-type]
+            self._reject(record, reason_code, reason, correlation, out)  # type: ignore[arg-type]
 
     def _inventory_commands(self, spec: TopicSpec, event: dict, now_ms: int) -> list[inv.Command]:  # type: ignore[type-arg]
         translator = INVENTORY_TRANSLATORS.get(spec)

@@ -39,10 +39,12 @@ class AvailabilitySink(Protocol):
 
 
 def inventory_table_codec() -> TableCodec[inv.SkuInventory]:
-    import json
+    """Compact JSON via orjson (C): the same bytes json.dumps(separators=(",", ":")) wrote for ASCII state, and it
+    reads records written by either."""
+    import orjson
 
-    return TableCodec(lambda state: json.dumps(inv.to_record(state), separators=(",", ":")).encode(),
-                      lambda raw: inv.from_record(json.loads(raw)))
+    dumps, loads, to_record, from_record = orjson.dumps, orjson.loads, inv.to_record, inv.from_record
+    return TableCodec(lambda state: dumps(to_record(state)), lambda raw: from_record(loads(raw)))
 
 
 class InventoryStage:
@@ -58,9 +60,15 @@ class InventoryStage:
                                     inventory_table_codec(), state_dir)
         self.tables = (self.table,)
         self._partitions: int | None = None
+        self._owners: dict[bytes, int] = {}  # SKU key -> owning partition (murmur2 in Python is µs per key)
+        self._lag_by_source: dict[str, object] = {}  # source system -> its sync_lag_applied histogram child
         self.out_topics = {spec: names[spec] for spec in (
             catalog.AVAILABILITY_CHANGES, catalog.AVAILABILITY_SNAPSHOT, catalog.RESERVATION_RESULTS,
             catalog.EXCEPTIONS, catalog.DEAD_LETTERS)}
+        self._availability_topics = (self.out_topics[catalog.AVAILABILITY_CHANGES],
+                                     self.out_topics[catalog.AVAILABILITY_SNAPSHOT])
+        assert catalog.AVAILABILITY_CHANGES.value_schema == catalog.AVAILABILITY_SNAPSHOT.value_schema
+        self._availability_schema = catalog.AVAILABILITY_CHANGES.value_schema or ""
 
     def process(self, records: Sequence[InputRecord], out: Emitter) -> None:
         decoded = self.codec.decode_many([r.value for r in records], catalog.INVENTORY_COMMANDS.value_schema or "")
@@ -71,7 +79,9 @@ class InventoryStage:
                 self._dead_letter(record, command.reason_code, command.reason, out)
                 continue
             sku = str(command["sku"]).encode()
-            owner = partition_for(sku, partitions)
+            owner = self._owners.get(sku)
+            if owner is None:
+                owner = self._owner_of(sku, partitions)
             if owner != record.partition:
                 self._forward_to_owner(record, sku, owner, out)
             else:
@@ -87,7 +97,17 @@ class InventoryStage:
         return self._partitions
 
     def on_partition_count(self, count: int) -> None:
+        if count != self._partitions:
+            self._owners.clear()
         self._partitions = count
+
+    OWNER_CACHE_MAX = 200_000  # keys; ~25 MB at most, cleared whole when full
+
+    def _owner_of(self, sku: bytes, partitions: int) -> int:
+        if len(self._owners) >= self.OWNER_CACHE_MAX:
+            self._owners.clear()
+        owner = self._owners[sku] = partition_for(sku, partitions)
+        return owner
 
     def _forward_to_owner(self, record: InputRecord, sku: bytes, owner: int, out: Emitter) -> None:
         """A command on a partition that does not own its SKU (another partitioner) goes to the owner, unapplied."""
@@ -99,9 +119,10 @@ class InventoryStage:
                    out: Emitter) -> None:
         sku = sku_key.decode()
         before = self.table.get(partition, sku_key) or inv.empty_inventory(sku)
-        current, run, offsets = before, [], {}
+        current, run = before, []
+        newest = items[-1][0]  # one SKU's commands all come from one partition of one topic
+        offsets = {f"{newest.topic}:{newest.partition}": newest.offset}
         for record, command in items:
-            offsets[f"{record.topic}:{record.partition}"] = record.offset
             try:
                 fact = to_fact(command)
             except (KeyError, ValueError, TypeError) as error:
@@ -126,19 +147,25 @@ class InventoryStage:
         """Source event time → applied, by source system (sampled: the newest command per SKU per batch)."""
         envelope: dict[str, object] = command["envelope"]  # type: ignore[assignment]
         lag_s = max(0.0, (now_ms - int(envelope["occurred_at"])) / 1000)  # type: ignore[call-overload]
-        self.metrics.sync_lag_applied.labels(str(envelope.get("source", "unknown"))).observe(lag_s)
+        source = str(envelope.get("source", "unknown"))
+        histogram = self._lag_by_source.get(source)
+        if histogram is None:
+            histogram = self._lag_by_source[source] = self.metrics.sync_lag_applied.labels(source)
+        histogram.observe(lag_s)  # type: ignore[attr-defined]
 
     def _apply_run(self, state: inv.SkuInventory, run: list[tuple[inv.InventoryFact, Command]],
                    out: Emitter) -> inv.SkuInventory:
         if not run:
             return state
         new_state, decisions = inv.apply_facts(state, [fact for fact, _ in run], self.policy)
+        published = [d for d in decisions if not isinstance(d, inv.AvailabilityChanged)]
+        if not published:  # the common case: the net availability change is published once per SKU per batch
+            return new_state
         correlation_by_event = {fact.event_id: _correlation(command) for fact, command in run}
         now_ms = self.clock_ms()
-        for decision in decisions:
+        for decision in published:
             correlation = correlation_by_event.get(decision.caused_by, decision.caused_by)
-            with logs.handling(correlation, decision.caused_by):
-                self._publish_decision(decision, new_state.version, correlation, now_ms, out)
+            self._publish_decision(decision, new_state.version, correlation, now_ms, out)
         return new_state
 
     def _publish_decision(self, decision: inv.InventoryDecision, version: int, correlation: str, now_ms: int,
@@ -154,16 +181,22 @@ class InventoryStage:
             return
         exception = outputs.exception_for(decision, correlation, now_ms)
         if exception is not None:
-            log.info("exception raised: %s", exception["reason"],
-                        extra={"exception_type": exception["exception_type"], "sku": decision.sku})
+            with logs.handling(correlation, decision.caused_by):  # the one line logged per decision
+                log.info("exception raised: %s", exception["reason"],
+                         extra={"exception_type": exception["exception_type"], "sku": decision.sku})
             self.metrics.exceptions_raised.labels(exception["exception_type"], exception["owner_team"]).inc()
             self._emit(catalog.EXCEPTIONS, str(exception["exception_id"]), exception, correlation, out)
 
     def _publish_availability(self, decision: inv.AvailabilityChanged, offsets: dict[str, int], correlation: str,
                               now_ms: int, out: Emitter) -> None:
         record = outputs.availability_record(decision, offsets, correlation, now_ms)
-        self._emit(catalog.AVAILABILITY_CHANGES, decision.sku, record, correlation, out)
-        self._emit(catalog.AVAILABILITY_SNAPSHOT, decision.sku, record, correlation, out)
+        # Both topics carry the same value schema: the record is encoded once, framed for each topic.
+        changes, snapshot = self._availability_topics
+        changes_value, snapshot_value = self.codec.encode_for(self._availability_topics, self._availability_schema,
+                                                              record)
+        key, headers = decision.sku.encode(), (("correlation_id", correlation.encode()),)
+        out.send(changes, key, changes_value, headers)
+        out.send(snapshot, key, snapshot_value, headers)
         if self.sink is not None:
             self.sink.stage(decision, offsets)
 
@@ -176,7 +209,7 @@ class InventoryStage:
               out: Emitter) -> None:
         topic = self.out_topics[spec]
         value = self.codec.encode(topic, spec.value_schema or "", record)
-        out.emit(OutputRecord(topic, key.encode(), value, headers=(("correlation_id", correlation.encode()),)))
+        out.send(topic, key.encode(), value, (("correlation_id", correlation.encode()),))
 
     def _dead_letter(self, record: InputRecord, reason_code: str, reason: str, out: Emitter) -> None:
         log.warning("dead-lettered %s: %s", record.position, reason, extra={"reason_code": reason_code})

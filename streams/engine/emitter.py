@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from confluent_kafka import KafkaError, Message, Producer
 
@@ -21,26 +21,32 @@ class Emitter:
         self.sent_by_topic: dict[str, int] = defaultdict(int)
 
     def emit(self, record: OutputRecord) -> None:
-        self._produce(record.topic, record.key, record.value, record.partition, record.headers or None)
+        self._produce(record.topic, record.key, record.value, record.partition, record.headers or None,
+                      self._on_output)
 
     def emit_many(self, records: Sequence[OutputRecord]) -> None:
         for record in records:
             self.emit(record)
 
+    def send(self, topic: str, key: bytes | None, value: bytes | None,
+             headers: Sequence[tuple[str, bytes]] | None = None) -> None:
+        """An output record without building an OutputRecord first (the hot path): partitioned by its key."""
+        self._produce(topic, key, value, None, headers, self._on_output)
+
     def emit_changelog(self, topic: str, partition: int, key: bytes, value: bytes | None) -> None:
-        self._produce(topic, key, value, partition, None, track_offsets=True)
+        self._produce(topic, key, value, partition, None, self._on_changelog)
 
     def _produce(self, topic: str, key: bytes | None, value: bytes | None, partition: int | None,
-                 headers: object, track_offsets: bool = False) -> None:
-        kwargs: dict[str, object] = {"key": key, "value": value,
-                                     "on_delivery": self._on_changelog if track_offsets else self._on_output}
-        if partition is not None:
-            kwargs["partition"] = partition
-        if headers:
-            kwargs["headers"] = list(headers)  # type: ignore[call-overload]
+                 headers: Sequence[tuple[str, bytes]] | None, on_delivery: Callable[[KafkaError | None, Message],
+                                                                                     None]) -> None:
+        produce = self._producer.produce
+        header_list = list(headers) if headers else None
         while True:
             try:
-                self._producer.produce(topic, **kwargs)
+                if partition is None:
+                    produce(topic, value, key, on_delivery=on_delivery, headers=header_list)
+                else:
+                    produce(topic, value, key, partition, on_delivery=on_delivery, headers=header_list)
                 break
             except BufferError:
                 self._producer.poll(0.05)
