@@ -20,6 +20,7 @@ class RedisAvailabilitySink:
         self.writer, self.metrics = writer, metrics
         self._outage_logged = False
         self._retry_at = 0.0
+        self._visible_lag = metrics.sync_lag_visible.labels("distflow")
 
     @property
     def pending(self) -> int:
@@ -29,7 +30,7 @@ class RedisAvailabilitySink:
         self.writer.stage(AvailabilityEntry(
             sku=decision.sku, version=decision.version, total_available=decision.total,
             locations={location: quantity for location, quantity in decision.locations},
-            as_of_ms=decision.as_of, source_offsets=dict(source_offsets)))
+            as_of_ms=decision.as_of, source_offsets=source_offsets))  # the entry keeps its own copy
 
     def flush(self) -> None:
         if time.monotonic() < self._retry_at:
@@ -50,10 +51,11 @@ class RedisAvailabilitySink:
             self._outage_logged = False
         if result.entries:  # only what this flush wrote
             self.metrics.snapshot_flush_entries.observe(len(result.entries))
+        entry_age, visible_lag = self.metrics.snapshot_entry_age, self._visible_lag
         for entry in result.entries:
             age_s = max(0.0, (now_ms - entry.as_of_ms) / 1000)
-            self.metrics.snapshot_entry_age.observe(age_s)
-            self.metrics.sync_lag_visible.labels("distflow").observe(age_s)
+            entry_age.observe(age_s)
+            visible_lag.observe(age_s)
 
 
 def build_snapshot_sink(settings: Settings, metrics: WorkerMetrics) -> RedisAvailabilitySink:
