@@ -29,6 +29,7 @@ import random
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -118,9 +119,17 @@ async def _one(session: Any, base: str, request: tuple[str, str, bytes | None]) 
         return 0
 
 
-async def paced(base: str, requests: Requests, kind: str, rate: float, seconds: float, warmup: float,
-                pid: int, redis_pid: int | None) -> dict[str, Any]:
+async def paced(base: str | Sequence[str], requests: Requests, kind: str, rate: float, seconds: float,
+                warmup: float, pid: int | Sequence[int], redis_pid: int | None) -> dict[str, Any]:
+    """Open loop at `rate`. Several bases: API replicas, the requests spread round-robin over them as a Service
+    would; the server CPU is their sum."""
     import aiohttp
+
+    bases = [base] if isinstance(base, str) else list(base)
+    pids = [pid] if isinstance(pid, int) else list(pid)
+
+    def server_cpu_s() -> float:
+        return sum(cpu_seconds(p) for p in pids)
 
     loop = asyncio.get_running_loop()
     latencies: list[float] = []
@@ -132,7 +141,7 @@ async def paced(base: str, requests: Requests, kind: str, rate: float, seconds: 
         tasks: set[asyncio.Task[None]] = set()
 
         async def fire(i: int, scheduled: float) -> None:
-            status = await _one(session, base, requests.make(kind, i))
+            status = await _one(session, bases[i % len(bases)], requests.make(kind, i))
             if i >= warm:
                 if status == 200:
                     latencies.append((loop.time() - scheduled) * 1000)
@@ -146,7 +155,7 @@ async def paced(base: str, requests: Requests, kind: str, rate: float, seconds: 
             due = min(total, int((loop.time() - start) * rate) + 1)
             while i < due:
                 if i == warm:
-                    cpu_before = (cpu_seconds(pid), cpu_seconds(redis_pid) if redis_pid else 0.0)
+                    cpu_before = (server_cpu_s(), cpu_seconds(redis_pid) if redis_pid else 0.0)
                     wall_before = loop.time()
                 if len(tasks) >= max_in_flight:  # the API is this far behind: shed, count, go on (bounded run)
                     if i >= warm:
@@ -163,7 +172,7 @@ async def paced(base: str, requests: Requests, kind: str, rate: float, seconds: 
     assert cpu_before is not None
     measured = total - warm
     answered = max(1, len(latencies) + sum(errors.values()))
-    server_cpu = cpu_seconds(pid) - cpu_before[0]
+    server_cpu = server_cpu_s() - cpu_before[0]
     redis_cpu = (cpu_seconds(redis_pid) - cpu_before[1]) if redis_pid else 0.0
     return {"requests": measured, "errors": sum(errors.values()), "errors_by_status": errors, "shed": shed,
             "rps": len(latencies) / wall, **latency_summary(latencies),

@@ -2,13 +2,15 @@
 endpoint (same 20 SKUs per request) measured in the same run.
 
     python -m bench.checkout_validate   (BENCH_CHECKOUT_RATE, BENCH_CHECKOUT_SECONDS, BENCH_CHECKOUT_SKUS,
-                                         BENCH_CHECKOUT_CUSTOMERS, BENCH_CHECKOUT_LINES)
+                                         BENCH_CHECKOUT_CUSTOMERS, BENCH_CHECKOUT_LINES, BENCH_CHECKOUT_API_REPLICAS)
 
 A fresh redis-server holds N SKUs (default 20,000): availability entries (SnapshotWriter), item master records and
 list + group prices (ReadModelWriter), a contract price for every 10th SKU and customer, and M customer accounts
 (default 1,000) — written by the worker's own writers. The API runs in its own process exactly as `distflow api`
 (bench/api_server.py, reader "redis": availability and checkout readers over one Redis client), with auth and the
-rate limiter in the path. This process paces requests open-loop (bench/api_throughput.paced: latency from each
+rate limiter in the path. The API is stateless, so it is deployed as replicas (chart: api.replicas); by default two
+replicas serve the load, the requests spread round-robin over them as a Kubernetes Service would, and a last run sends
+the same load to one replica alone for comparison. This process paces requests open-loop (bench/api_throughput.paced: latency from each
 request's scheduled start) for POST /v1/checkout/validate (random customer, 20 random lines) and, as the baseline,
 POST /v1/availability/query with the same number of random SKUs.
 """
@@ -102,38 +104,49 @@ def run() -> dict[str, Any]:
     lines = env_int("BENCH_CHECKOUT_LINES", 20)
     rate = env_float("BENCH_CHECKOUT_RATE", 1_000)
     seconds = env_float("BENCH_CHECKOUT_SECONDS", 10)
+    replicas = env_int("BENCH_CHECKOUT_API_REPLICAS", 2)
     heading(f"Checkout validate: {lines}-line carts @ {rate:,.0f} req/s over Redis ({skus:,} SKUs, {customers:,} "
             f"customers), beside POST /v1/availability/query with {lines} SKUs")
     now = now_ms()
     requests = Requests(skus, customers, lines)
-    results: dict[str, Any] = {"rate": rate, "lines": lines, "skus": skus, "customers": customers}
+    results: dict[str, Any] = {"rate": rate, "lines": lines, "skus": skus, "customers": customers,
+                               "replicas": replicas}
     with stack("checkout", broker=False) as st:
         prefix = unique("co") + ":"
         print(f"  wrote the read model in {write_read_model(st.redis_url, prefix, skus, customers, now):.1f} s",
               flush=True)
         assert st.redis is not None
         redis_pid = st.redis.process.proc.pid
-        values = api_settings_values(st.redis_url, prefix, free_port())
-        values["api_keys"] = f"{API_KEY}=availability:read,checkout:validate"
-        api = ApiProcess("redis", values, 0, now, st.workdir / "api-checkout.log")
+        apis = []
         try:
-            base = f"http://127.0.0.1:{api.port}"
-            for kind in ("batch", "validate", "batch"):  # baseline before and after: drift shows
-                measured = asyncio.run(paced(base, requests, kind, rate, seconds, 1.0, api.proc.pid, redis_pid))
-                label = "validate" if kind == "validate" else ("batch" if "batch" not in results else "batch_after")
+            for replica in range(replicas):
+                values = api_settings_values(st.redis_url, prefix, free_port())
+                values["api_keys"] = f"{API_KEY}=availability:read,checkout:validate"
+                apis.append(ApiProcess("redis", values, 0, now, st.workdir / f"api-checkout-{replica}.log"))
+            bases = [f"http://127.0.0.1:{api.port}" for api in apis]
+            runs = [("batch", replicas), ("validate", replicas), ("batch_after", replicas)]
+            if replicas > 1:
+                runs.append(("validate_one_replica", 1))
+            for label, used in runs:
+                kind = "validate" if label.startswith("validate") else "batch"
+                measured = asyncio.run(paced(bases[:used], requests, kind, rate, seconds, 1.0,
+                                             [api.proc.pid for api in apis[:used]], redis_pid))
+                measured["replicas"] = used
                 results[label] = measured
-                print(f"  {label:<11} @{rate:,.0f}/s: {measured['rps']:7,.0f} rps  p50 {measured['p50_ms']:6.2f} ms"
-                      f"  p99 {measured['p99_ms']:7.2f} ms  errors {measured['errors_by_status'] or 0}"
-                      f"  shed {measured['shed']}  API CPU {measured['server_cpu_us_per_req']:5.0f} us/req"
-                      f" (+ Redis {measured['redis_cpu_us_per_req']:.0f})", flush=True)
+                print(f"  {label:<20} ({used} API) @{rate:,.0f}/s: {measured['rps']:7,.0f} rps  "
+                      f"p50 {measured['p50_ms']:6.2f} ms  p99 {measured['p99_ms']:7.2f} ms  "
+                      f"errors {measured['errors_by_status'] or 0}  shed {measured['shed']}  "
+                      f"API CPU {measured['server_cpu_us_per_req']:5.0f} us/req "
+                      f"(+ Redis {measured['redis_cpu_us_per_req']:.0f})", flush=True)
         finally:
-            api.stop()
+            for api in apis:
+                api.stop()
     v = results["validate"]
     results["target_met"] = (v["p99_ms"] <= TARGET_P99_MS and v["rps"] >= 0.98 * rate and v["errors"] == 0
                              and v["shed"] == 0)
     print(f"  validate p99 {v['p99_ms']:.2f} ms vs availability batch p99 {results['batch']['p99_ms']:.2f} ms "
-          f"(after: {results['batch_after']['p99_ms']:.2f} ms); target p99 ≤ {TARGET_P99_MS:.0f} ms: "
-          f"{'met' if results['target_met'] else 'NOT met'}", flush=True)
+          f"(after: {results['batch_after']['p99_ms']:.2f} ms), {replicas} API replica(s); target p99 ≤ "
+          f"{TARGET_P99_MS:.0f} ms: {'met' if results['target_met'] else 'NOT met'}", flush=True)
     return results
 
 

@@ -15,7 +15,8 @@ def is_valid_sku(sku: object) -> bool:
     """1–64 ASCII letters, digits and ._:/- ; no empty, '.' or '..' path segment (it becomes part of a key)."""
     if not isinstance(sku, str) or SKU_PATTERN.fullmatch(sku) is None:
         return False
-    return all(segment not in ("", ".", "..") for segment in sku.split("/"))
+    # without a '/' the one segment is the SKU itself, which the pattern already keeps from being '', '.' or '..'
+    return "/" not in sku or all(segment not in ("", ".", "..") for segment in sku.split("/"))
 
 
 def is_valid_location(location: object) -> bool:

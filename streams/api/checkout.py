@@ -6,13 +6,12 @@ the reason on each line; /v1/prices of an unknown SKU or customer is a 404 that 
 """
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from processors.checkout import (EXPLANATIONS, Availability, Cart, CartAnswer, CartLine, LineAnswer, PriceQuote,
@@ -50,11 +49,10 @@ async def price_for_customer(request: web.Request) -> web.Response:
     sku = _sku(request.match_info["sku"], "sku")
     customer_id = _customer(request.query.get("customer"))
     quantity = _quantity(request.query.get("qty", "1"), "qty")
-    account = await context.checkout.account(customer_id)
+    account, view = await context.checkout.cart_view(customer_id, [sku])
     if account is None:
         return error_response(404, "unknown_customer", f"the ERP has published no account for customer "
                                                        f"{customer_id!r}", customer=customer_id, sku=sku)
-    view = await context.checkout.catalog([sku], account)
     item = view.items.get(sku)
     if item is None:
         return error_response(404, "unknown_sku", f"the item master has no SKU {sku!r}", customer=customer_id,
@@ -77,13 +75,11 @@ async def validate_checkout(request: web.Request) -> web.Response:
     context = request.app[CHECKOUT]
     cart = parse_cart(await _json_body(request), context.channels)
     skus = [line.sku for line in cart.lines]
-    account, stock = await asyncio.gather(context.checkout.account(cart.customer_id),
-                                          context.availability.get_many(skus))
-    view = await context.checkout.catalog(skus, account)
+    read = await context.checkout.cart_with_stock(cart.customer_id, skus, context.availability)
     now_ms = context.clock_ms()
     locations = context.channels.get(cart.channel) if cart.channel is not None else None
-    answer = validate_cart(cart, account, view.items, view.prices,
-                           {sku: _availability(entry) for sku, entry in stock.items()}, now_ms, locations)
+    answer = validate_cart(cart, read.account, read.catalog.items, read.catalog.prices,
+                           {sku: _availability(entry) for sku, entry in read.stock.items()}, now_ms, locations)
     return json_response(200, cart_answer(answer, cart.channel))
 
 
@@ -197,6 +193,6 @@ def _quantity(raw: str, where: str) -> int:
 async def _json_body(request: web.Request) -> object:
     raw = await request.read()
     try:
-        return json.loads(raw)
+        return orjson.loads(raw)
     except ValueError:
         raise BadRequest("malformed_json", "the body is not valid UTF-8 JSON") from None

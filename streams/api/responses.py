@@ -6,22 +6,25 @@ is honestly reported as hours old; written_at says when the pipeline last confir
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from streams.api.queries import LocationScope
 from streams.snapshot.entry import AvailabilityEntry
 
 
-def dumps(body: object) -> str:
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+def dumps(body: object) -> bytes:
+    """Compact UTF-8 JSON; keys that are not strings (a location id given as a number) are written as strings."""
+    return orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)
 
 
 def json_response(status: int, body: object, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(status=status, text=dumps(body), content_type="application/json", headers=headers)
+    return web.Response(status=status, body=dumps(body), content_type="application/json", charset="utf-8",
+                        headers=headers)
 
 
 def error_response(status: int, code: str, detail: str, headers: dict[str, str] | None = None,
@@ -29,6 +32,7 @@ def error_response(status: int, code: str, detail: str, headers: dict[str, str] 
     return json_response(status, {"error": code, "detail": detail, **extra}, headers)
 
 
+@lru_cache(maxsize=8192)  # the same moments recur across answers (price validity ends, entries' as-of)
 def rfc3339(epoch_ms: int) -> str:
     moment = datetime.fromtimestamp(epoch_ms / 1000, tz=timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"

@@ -2,12 +2,13 @@
 
 * ``{prefix}checkout:item:{sku}`` — the item master record (JSON string).
 * ``{prefix}checkout:customer:{customer_id}`` — the customer account record (JSON string).
-* ``{prefix}checkout:prices:{sku}`` — a hash; field ``{rule}:{scope_id}`` (e.g. ``PRICE_LIST:LIST-EUR``) holds that
-  scope's entries of the SKU: ``{"<price_id>": [as_of_ms, "event_id", "<entry JSON>"], ...}``. A checkout asks one
-  HMGET per SKU for the three scopes of its customer: one read, whatever the number of contracts on the SKU.
+* ``{prefix}checkout:prices:{rule}:{scope_id}`` (e.g. ``…prices:PRICE_LIST:LIST-EUR``) — a hash per price scope;
+  field ``{sku}`` holds that scope's entries of the SKU: ``{"<price_id>": [as_of_ms, "event_id", "<entry JSON>"],
+  ...}``. A cart asks one HMGET of all its SKUs per scope of its customer (at most three): the cost of a cart's prices
+  grows with its lines, not with its number of Redis commands or the contracts on a SKU.
 
-SKUs and customer ids become part of a key only through these methods, which refuse anything outside a strict
-pattern (path traversal, whitespace and CR/LF never reach Redis).
+SKUs, customer ids and scope ids become part of a key only through these methods, which refuse anything outside a
+strict pattern (path traversal, whitespace and CR/LF never reach Redis).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from processors.checkout.pricing import scope_of
 from streams.snapshot.keys import checked_sku
 
 CUSTOMER_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}")
+SCOPE_PATTERN = CUSTOMER_PATTERN  # price list and customer group ids: the same shape as customer ids
 
 
 class InvalidCustomerId(ValueError):
@@ -35,29 +37,50 @@ def checked_customer_id(customer_id: object) -> str:
     return customer_id  # type: ignore[return-value]
 
 
-def price_field(rule: PriceRule, scope_id: str) -> str:
-    return f"{rule.value}:{scope_id}"
+class InvalidScopeId(ValueError):
+    """A price list, customer group or contract customer id outside SCOPE_PATTERN."""
 
 
-def price_fields_for(account: CustomerAccount) -> list[str]:
-    """The hash fields that may hold this customer's prices, strongest rule first."""
-    fields = []
+def is_valid_scope_id(scope_id: object) -> bool:
+    return isinstance(scope_id, str) and SCOPE_PATTERN.fullmatch(scope_id) is not None
+
+
+# Which field of the stored account record names the customer's scope of each rule (processors.checkout.pricing
+# scope_of reads the same fields of the CustomerAccount); the cart script looks them up inside Redis.
+ACCOUNT_SCOPE_FIELD = {PriceRule.CUSTOMER_CONTRACT: "customer_id", PriceRule.CUSTOMER_GROUP: "customer_group",
+                       PriceRule.PRICE_LIST: "price_list_id"}
+
+
+def price_scopes_for(account: CustomerAccount) -> list[tuple[PriceRule, str]]:
+    """The price scopes that may hold this customer's prices, strongest rule first (an id no price can carry is
+    skipped: the translator dead-letters price entries with such a scope id)."""
+    scopes = []
     for rule in PriceRule:
         scope = scope_of(rule, account)
-        if scope is not None:
-            fields.append(price_field(rule, scope))
-    return fields
+        if scope is not None and is_valid_scope_id(scope):
+            scopes.append((rule, scope))
+    return scopes
 
 
 @dataclass(frozen=True, slots=True)
 class ReadModelKeys:
     prefix: str
 
+    @property
+    def item_prefix(self) -> str:
+        return f"{self.prefix}checkout:item:"
+
     def item(self, sku: str) -> str:
-        return f"{self.prefix}checkout:item:{checked_sku(sku)}"
+        return f"{self.item_prefix}{checked_sku(sku)}"
 
     def customer(self, customer_id: str) -> str:
         return f"{self.prefix}checkout:customer:{checked_customer_id(customer_id)}"
 
-    def prices(self, sku: str) -> str:
-        return f"{self.prefix}checkout:prices:{checked_sku(sku)}"
+    @property
+    def prices_prefix(self) -> str:
+        return f"{self.prefix}checkout:prices:"
+
+    def prices(self, rule: PriceRule, scope_id: str) -> str:
+        if not is_valid_scope_id(scope_id):
+            raise InvalidScopeId(f"scope id {scope_id!r} does not match {SCOPE_PATTERN.pattern}")
+        return f"{self.prefix}checkout:prices:{rule.value}:{scope_id}"

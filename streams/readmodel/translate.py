@@ -11,7 +11,7 @@ from typing import Any
 
 from processors.checkout import (AccountStatus, CustomerAccount, ItemMaster, PriceBreak, PriceEntry, PriceRule,
                                  Sourcing, Stamp)
-from streams.readmodel.keys import CUSTOMER_PATTERN, is_valid_customer_id
+from streams.readmodel.keys import CUSTOMER_PATTERN, SCOPE_PATTERN, is_valid_customer_id, is_valid_scope_id
 from streams.translate.validation import MAX_FUTURE_MS, Invalid, check_sku
 
 Record = Mapping[str, Any]
@@ -56,8 +56,9 @@ def price_entry(record: Record, now_ms: int) -> PriceEntry:
         raise Invalid("empty_validity_window", f"valid_to {valid_to} is not after valid_from {valid_from}")
     rule = PriceRule(record["scope"])
     scope_id = str(record["scope_id"])
-    if not scope_id or (rule is PriceRule.CUSTOMER_CONTRACT and not is_valid_customer_id(scope_id)):
-        raise Invalid("invalid_scope_id", f"scope_id {scope_id!r} is not a valid {rule.value} id")
+    if not is_valid_scope_id(scope_id):
+        raise Invalid("invalid_scope_id", f"scope_id {scope_id!r} is not a valid {rule.value} id (it must match "
+                                          f"{SCOPE_PATTERN.pattern})")
     return PriceEntry(str(record["price_id"]), check_sku(record["sku"]), rule, scope_id,
                       _currency(record["currency"]), breaks, valid_from, valid_to, record["status"] == "WITHDRAWN",
                       record.get("contract_id"), stamp(record, now_ms))

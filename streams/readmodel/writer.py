@@ -6,11 +6,11 @@ Redis outage: staged values stay staged and the next flush retries them.
 """
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import orjson
 import redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
@@ -18,7 +18,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from processors.checkout import (CustomerAccount, ItemMaster, PriceEntry, account_to_record, is_newer,
                                  item_to_record, price_to_record)
-from streams.readmodel.keys import ReadModelKeys, price_field
+from streams.readmodel.keys import ReadModelKeys
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,8 @@ return 1
 """
 
 # One entry inside a hash field holding {"<id>": [as_of_ms, "event_id", "<entry JSON>"]}. The entry stays a string,
-# so Lua never re-encodes its numbers. KEYS[1]; ARGV: field, entry id, as_of_ms, event_id, entry JSON.
+# so Lua never re-encodes its numbers. KEYS[1] (the scope's hash); ARGV: SKU field, entry id, as_of_ms, event_id,
+# entry JSON.
 MERGE_IF_NEWER = """
 local stored = redis.call('HGET', KEYS[1], ARGV[1])
 local entries = {}
@@ -76,8 +77,8 @@ class FlushReport:
     detail: str = ""
 
 
-def _dumps(record: dict[str, object]) -> str:
-    return json.dumps(record, separators=(",", ":"), sort_keys=True)
+def _dumps(record: dict[str, object]) -> bytes:
+    return orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
 
 
 class ReadModelWriter:
@@ -145,8 +146,8 @@ class ReadModelWriter:
                 pipe.evalsha(set_sha, 1, self._keys.customer(value.customer_id), stamp.as_of_ms, stamp.event_id,
                              _dumps(account_to_record(value)))
             else:
-                pipe.evalsha(merge_sha, 1, self._keys.prices(value.sku), price_field(value.rule, value.scope_id),
-                             value.price_id, stamp.as_of_ms, stamp.event_id, _dumps(price_to_record(value)))
+                pipe.evalsha(merge_sha, 1, self._keys.prices(value.rule, value.scope_id), value.sku, value.price_id,
+                             stamp.as_of_ms, stamp.event_id, _dumps(price_to_record(value)))
         return list(pipe.execute(raise_on_error=False))
 
     def _sha(self, script: str) -> str:

@@ -1,10 +1,11 @@
 """One SKU's availability as the storefront sees it, and its compact JSON form in Redis."""
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from streams.snapshot.keys import is_valid_sku
 
@@ -44,17 +45,17 @@ class AvailabilityEntry:
 
     def to_json(self) -> str:
         """The compact JSON string stored under the SKU's key."""
-        return json.dumps({
+        return orjson.dumps({
             "sku": self.sku, "version": self.version, "as_of_ms": self.as_of_ms, "written_at_ms": self.written_at_ms,
             "total_available": self.total_available, "locations": self.locations,
             "source_offsets": self.source_offsets,
-        }, separators=(",", ":"), sort_keys=True)
+        }, option=orjson.OPT_SORT_KEYS).decode()
 
     @classmethod
     def from_json(cls, raw: bytes | str) -> "AvailabilityEntry":
         """Unknown fields are ignored (a newer writer may add some); missing or invalid ones: UnreadableEntry."""
         try:
-            data: Any = json.loads(raw)
+            data: Any = orjson.loads(raw)
             return cls(sku=data["sku"], version=data["version"], as_of_ms=data["as_of_ms"],
                        written_at_ms=data["written_at_ms"], total_available=data["total_available"],
                        locations=data["locations"], source_offsets=data["source_offsets"])

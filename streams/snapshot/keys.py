@@ -32,8 +32,12 @@ class SnapshotKeys:
 
     prefix: str
 
+    @property
+    def availability_prefix(self) -> str:
+        return f"{self.prefix}availability:"
+
     def availability(self, sku: str) -> str:
-        return f"{self.prefix}availability:{checked_sku(sku)}"
+        return f"{self.availability_prefix}{checked_sku(sku)}"
 
     @property
     def writer_heartbeat(self) -> str:

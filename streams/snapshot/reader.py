@@ -5,6 +5,7 @@ import asyncio
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from functools import lru_cache
 
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -83,7 +84,7 @@ class RedisAvailabilityReader(AvailabilityReader):
             values = await self._client.mget(keys)
         except (RedisConnectionError, RedisTimeoutError) as error:
             raise SnapshotUnavailable(f"Redis unreachable reading the snapshot: {type(error).__name__}") from error
-        return {sku: _decoded(sku, raw) for sku, raw in zip(unique_skus, values)}
+        return {sku: decoded_entry(sku, raw) for sku, raw in zip(unique_skus, values)}
 
     async def writer_heartbeat_ms(self) -> int | None:
         try:
@@ -102,11 +103,18 @@ class RedisAvailabilityReader(AvailabilityReader):
             raise SnapshotUnavailable(f"Redis does not answer PING: {type(error).__name__}") from error
 
 
-def _decoded(sku: str, raw: bytes | str | None) -> AvailabilityEntry | None:
+@lru_cache(maxsize=16_384)
+def _entry(raw: bytes | str) -> AvailabilityEntry:
+    """By the stored bytes: a SKU not written since the last read is not parsed again (a write is other bytes)."""
+    return AvailabilityEntry.from_json(raw)
+
+
+def decoded_entry(sku: str, raw: bytes | str | None) -> AvailabilityEntry | None:
+    """The SKU's entry from its raw Redis value (None: no entry); SnapshotEntryUnreadable if it is not one."""
     if raw is None:
         return None
     try:
-        entry = AvailabilityEntry.from_json(raw)
+        entry = _entry(raw)
     except UnreadableEntry as error:
         raise SnapshotEntryUnreadable(sku, str(error)) from error
     if entry.sku != sku:

@@ -94,7 +94,7 @@ def test_the_writer_never_writes_an_older_value_over_a_newer_one(redis_server: R
     assert answers[0][1]["cart_reasons"][0]["code"] == "credit_hold"
     assert answers[0][1]["lines"][0]["price"]["unit_price"] == "9.00"  # the contract, beside the list entry
     list_entries = json.loads(snapshot_writer_client(settings).hget(
-        f"{settings.redis_key_prefix}checkout:prices:SKU-1", "PRICE_LIST:LIST-EUR"))
+        f"{settings.redis_key_prefix}checkout:prices:PRICE_LIST:LIST-EUR", "SKU-1"))
     assert [json.loads(entry)["breaks"][0]["unit_price"] for _, _, entry in list_entries.values()] == ["12.00"]
 
 

@@ -47,6 +47,8 @@ def test_an_account_record_keeps_none_as_no_restriction() -> None:
     (lambda r: r.update(currency="euro"), "invalid_currency"),
     (lambda r: r.update(valid_to=r["valid_from"]), "empty_validity_window"),
     (lambda r: r.update(sku="../etc"), "invalid_sku"),
+    (lambda r: r.update(scope_id="LIST EUR\r\n"), "invalid_scope_id"),  # a scope id becomes part of a Redis key
+    (lambda r: r.update(scope="CUSTOMER_GROUP", scope_id=""), "invalid_scope_id"),
     (lambda r: r["envelope"].update(event_id=" "), "missing_event_id"),
     (lambda r: r["envelope"].update(occurred_at=NOW + 2 * 86_400_000), "occurred_in_future"),
 ])
