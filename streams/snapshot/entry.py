@@ -53,14 +53,41 @@ class AvailabilityEntry:
 
     @classmethod
     def from_json(cls, raw: bytes | str) -> "AvailabilityEntry":
-        """Unknown fields are ignored (a newer writer may add some); missing or invalid ones: UnreadableEntry."""
+        """Unknown fields are ignored (a newer writer may add some); missing or invalid ones: UnreadableEntry.
+
+        The API's hot path: the fields are checked as the constructor would (same rules), without its copies."""
         try:
             data: Any = orjson.loads(raw)
-            return cls(sku=data["sku"], version=data["version"], as_of_ms=data["as_of_ms"],
-                       written_at_ms=data["written_at_ms"], total_available=data["total_available"],
-                       locations=data["locations"], source_offsets=data["source_offsets"])
+            values = (data["sku"], data["version"], data["as_of_ms"], data["total_available"],
+                      data["locations"], data["source_offsets"], data["written_at_ms"])
         except (ValueError, TypeError, KeyError) as error:
             raise UnreadableEntry(f"not a snapshot entry ({type(error).__name__}: {error})") from error
+        problem = _read_problem(values)
+        if problem:
+            raise UnreadableEntry(f"not a snapshot entry ({problem})")
+        entry = object.__new__(cls)
+        for name, value in zip(_FIELDS, values):
+            object.__setattr__(entry, name, value)
+        return entry
+
+
+_FIELDS = ("sku", "version", "as_of_ms", "total_available", "locations", "source_offsets", "written_at_ms")
+
+
+def _read_problem(values: tuple[Any, ...]) -> str:
+    sku, version, as_of_ms, total_available, locations, source_offsets, written_at_ms = values
+    if not is_valid_sku(sku):
+        return f"SKU {sku!r} is not a valid snapshot SKU"
+    for count in (version, as_of_ms, total_available, written_at_ms):
+        if type(count) is not int or count < 0:
+            return f"{count!r} is not an integer ≥ 0"
+    for counts in (locations, source_offsets):
+        if type(counts) is not dict:
+            return f"{counts!r} is not a mapping"
+        for key, count in counts.items():
+            if not key or type(count) is not int or count < 0:
+                return f"{key!r}: {count!r} is not a non-empty name with an integer ≥ 0"
+    return ""
 
 
 def _require_count(name: str, value: object) -> None:

@@ -5,7 +5,6 @@ import asyncio
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from functools import lru_cache
 
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -103,18 +102,12 @@ class RedisAvailabilityReader(AvailabilityReader):
             raise SnapshotUnavailable(f"Redis does not answer PING: {type(error).__name__}") from error
 
 
-@lru_cache(maxsize=16_384)
-def _entry(raw: bytes | str) -> AvailabilityEntry:
-    """By the stored bytes: a SKU not written since the last read is not parsed again (a write is other bytes)."""
-    return AvailabilityEntry.from_json(raw)
-
-
 def decoded_entry(sku: str, raw: bytes | str | None) -> AvailabilityEntry | None:
     """The SKU's entry from its raw Redis value (None: no entry); SnapshotEntryUnreadable if it is not one."""
     if raw is None:
         return None
     try:
-        entry = _entry(raw)
+        entry = AvailabilityEntry.from_json(raw)
     except UnreadableEntry as error:
         raise SnapshotEntryUnreadable(sku, str(error)) from error
     if entry.sku != sku:
