@@ -24,7 +24,7 @@ from streams.api.middleware import CLIENT_ID
 from streams.api.queries import BadRequest
 from streams.api.responses import error_response, json_response
 from streams.exceptions_catalog import EXCEPTION_TYPES
-from streams.snapshot.reader import SnapshotUnavailable
+from streams.snapshot.reader import SnapshotUnavailable, unavailable
 
 EXCEPTIONS_READ = "exceptions:read"
 EXCEPTIONS_WRITE = "exceptions:write"
@@ -72,7 +72,7 @@ class RedisExceptionReader:
                     pipe.hget(exception_key(self.prefix, exception_id.decode()), "document")
                 raws = await pipe.execute()
         except Exception as error:  # redis.RedisError and connection errors alike
-            raise SnapshotUnavailable(f"Redis unreachable listing exceptions: {type(error).__name__}") from error
+            raise unavailable(error, "the exception list") from error
         return [json.loads(raw) for raw in raws if raw is not None]
 
     async def case(self, exception_id: str) -> dict[str, Any] | None:
@@ -81,7 +81,7 @@ class RedisExceptionReader:
         try:
             raw = await self.client.hget(exception_key(self.prefix, exception_id), "document")
         except Exception as error:
-            raise SnapshotUnavailable(f"Redis unreachable reading an exception: {type(error).__name__}") from error
+            raise unavailable(error, "an exception") from error
         return None if raw is None else json.loads(raw)  # type: ignore[no-any-return]
 
     async def ops_stats(self) -> list[dict[str, Any]]:
@@ -93,8 +93,7 @@ class RedisExceptionReader:
             raws = await self.client.mget([ops_worker_key(self.prefix, w.decode()) for w in workers]) if workers \
                 else []
         except Exception as error:
-            raise SnapshotUnavailable(f"Redis unreachable reading operations figures: {type(error).__name__}") \
-                from error
+            raise unavailable(error, "operations figures") from error
         return [json.loads(raw) for raw in raws if raw is not None]
 
 

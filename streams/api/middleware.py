@@ -15,7 +15,7 @@ from streams.api.queries import BadRequest
 from streams.api.rate_limit import TokenBucketLimiter
 from streams.api.responses import error_response
 from streams.snapshot.keys import InvalidSku
-from streams.snapshot.reader import SnapshotEntryUnreadable, SnapshotUnavailable
+from streams.snapshot.reader import ApiAtCapacity, SnapshotEntryUnreadable, SnapshotUnavailable
 
 log = logging.getLogger("distflow.api")
 access_log = logging.getLogger("distflow.api.access")
@@ -65,6 +65,10 @@ async def answer_errors(request: web.Request, handler: Handler) -> web.StreamRes
         return error_response(400, "malformed_json", "the body nests too deeply to be a request")
     except InvalidSku as invalid:  # handlers check first; this guards the key layout itself
         return error_response(400, "invalid_sku", str(invalid))
+    except ApiAtCapacity as overload:
+        log.warning("answering 503: %s", overload, extra={"reason_code": "at_capacity"})
+        return error_response(503, "at_capacity", "This API instance is at capacity; the request was shed before "
+                              "it was answered. Retry shortly.", {"Retry-After": "1"})
     except SnapshotUnavailable as outage:
         log.warning("answering 503: %s", outage)
         return error_response(503, "snapshot_unavailable", "The availability snapshot (Redis) cannot be reached; "

@@ -31,7 +31,8 @@ STATUS_TEXT = {
           "VersionNotVisible"),
     413: ("The body is larger than 256 KiB", "Error"),
     429: ("This API key exceeded its rate limit; retry after Retry-After", "Error"),
-    503: ("The snapshot (Redis) is unreachable: no figure is given rather than a guess", "Error"),
+    503: ("The snapshot (Redis) is unreachable, or this instance is at capacity: no figure is given rather than "
+          "a guess", "Error"),
 }
 RETRY_AFTER_STATUSES = (409, 429, 503)
 

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from streams.api.queries import BadRequest
 from streams.api.responses import error_response, json_response
-from streams.snapshot.reader import SnapshotUnavailable
+from streams.snapshot.reader import SnapshotUnavailable, unavailable
 
 ORDERS_READ = "orders:read"
 ORDER_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
@@ -36,7 +36,7 @@ class RedisOrderReader:
         try:
             raw = await self.client.hget(f"{self.prefix}order:{order_id}", "document")
         except redis.RedisError as error:
-            raise SnapshotUnavailable(f"Redis unreachable reading an order: {type(error).__name__}") from error
+            raise unavailable(error, "an order") from error
         return None if raw is None else json.loads(raw)  # type: ignore[no-any-return]
 
 

@@ -24,7 +24,8 @@ from streams.readmodel.keys import ReadModelKeys, checked_customer_id, price_sco
 from streams.readmodel.cart_read import CART_READ, cart_read_args
 from streams.snapshot.entry import AvailabilityEntry
 from streams.snapshot.keys import SnapshotKeys, checked_sku
-from streams.snapshot.reader import AvailabilityReader, SnapshotEntryUnreadable, SnapshotUnavailable, decoded_entry
+from streams.snapshot.reader import (AvailabilityReader, SnapshotEntryUnreadable, SnapshotUnavailable, decoded_entry,
+                                     unavailable)
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class RedisCheckoutReader(CheckoutReader):
         try:
             reply = await self._cart_read(keys=[account_key], args=args)
         except (RedisConnectionError, RedisTimeoutError) as error:
-            raise SnapshotUnavailable(f"Redis unreachable reading a cart: {type(error).__name__}") from error
+            raise unavailable(error, "a cart") from error
         account_raw, item_raws, stock_raws, *scoped = reply
         account = None if account_raw is None else _decoded(account_key, account_raw, _account)
         prices: dict[str, list[PriceEntry]] = {sku: [] for sku in unique}
@@ -105,7 +106,7 @@ class RedisCheckoutReader(CheckoutReader):
         try:
             raw = await self._client.get(key)
         except (RedisConnectionError, RedisTimeoutError) as error:
-            raise SnapshotUnavailable(f"Redis unreachable reading an account: {type(error).__name__}") from error
+            raise unavailable(error, "an account") from error
         return None if raw is None else _decoded(key, raw, _account)
 
     async def catalog(self, skus: Sequence[str], account: CustomerAccount | None) -> CatalogView:
@@ -155,8 +156,7 @@ class RedisCheckoutReader(CheckoutReader):
         try:
             return await pipe.execute()
         except (RedisConnectionError, RedisTimeoutError) as error:
-            raise SnapshotUnavailable(f"Redis unreachable reading the checkout read model: "
-                                      f"{type(error).__name__}") from error
+            raise unavailable(error, "the checkout read model") from error
 
 
 # Decoded values by their stored bytes: the same bytes always decode to the same immutable value, so a hot SKU's

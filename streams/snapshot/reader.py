@@ -25,6 +25,22 @@ class SnapshotUnavailable(RuntimeError):
     """
 
 
+class ApiAtCapacity(SnapshotUnavailable):
+    """Redis is fine but every pooled connection stayed busy for the whole Redis timeout: this API process is
+    overloaded (CPU-bound or too few replicas), so it sheds the request.
+
+    Operator action: add API replicas or CPU (the API's CPU and request rate metrics show it); not a Redis problem.
+    """
+
+
+def unavailable(error: Exception, reading: str) -> SnapshotUnavailable:
+    """The outage to raise for a Redis client error while reading `reading` (e.g. "the snapshot")."""
+    if isinstance(error, RedisConnectionError) and str(error) == "No connection available.":
+        return ApiAtCapacity(f"no pooled Redis connection came free within the Redis timeout reading {reading}: "
+                             "this API process is at capacity")
+    return SnapshotUnavailable(f"Redis unreachable reading {reading}: {type(error).__name__}")
+
+
 class SnapshotEntryUnreadable(RuntimeError):
     """A SKU's value in Redis is not an entry this code wrote.
 
@@ -82,14 +98,14 @@ class RedisAvailabilityReader(AvailabilityReader):
         try:
             values = await self._client.mget(keys)
         except (RedisConnectionError, RedisTimeoutError) as error:
-            raise SnapshotUnavailable(f"Redis unreachable reading the snapshot: {type(error).__name__}") from error
+            raise unavailable(error, "the snapshot") from error
         return {sku: decoded_entry(sku, raw) for sku, raw in zip(unique_skus, values)}
 
     async def writer_heartbeat_ms(self) -> int | None:
         try:
             raw = await self._client.get(self._keys.writer_heartbeat)
         except (RedisConnectionError, RedisTimeoutError) as error:
-            raise SnapshotUnavailable(f"Redis unreachable reading the heartbeat: {type(error).__name__}") from error
+            raise unavailable(error, "the heartbeat") from error
         try:
             return int(raw) if raw is not None else None
         except ValueError:

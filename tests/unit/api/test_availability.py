@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from streams.snapshot.entry import AvailabilityEntry
-from streams.snapshot.reader import SnapshotEntryUnreadable
+from streams.snapshot.reader import SnapshotEntryUnreadable, SnapshotUnavailable, unavailable
 from tests.unit.api.support import (AS_OF_MS, NOW_MS, RecordingReader, api_settings, bearer, entry, run,
                                     served)
 
@@ -210,3 +210,24 @@ def test_an_unreadable_entry_is_503_not_a_number() -> None:
     status, body = run(scenario)
 
     assert (status, body["error"]) == (503, "snapshot_entry_unreadable") and "available" not in body
+
+
+class PoolExhausted(RecordingReader):
+    """What redis-py's BlockingConnectionPool raises when no connection comes free within its timeout."""
+
+    async def get_many(self, skus: Any) -> dict[str, AvailabilityEntry | None]:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        raise unavailable(RedisConnectionError("No connection available."), "the snapshot")
+
+
+def test_an_overloaded_instance_sheds_with_503_at_capacity_not_a_redis_outage() -> None:
+    async def scenario() -> tuple[int, Any, str | None]:
+        async with served(PoolExhausted()) as client:
+            response = await client.get("/v1/availability/SKU-1", headers=bearer())
+            return response.status, await response.json(), response.headers.get("Retry-After")
+
+    status, body, retry_after = run(scenario)
+
+    assert (status, body["error"], retry_after) == (503, "at_capacity", "1") and "available" not in body
+    outage = unavailable(ConnectionRefusedError(), "the snapshot")
+    assert type(outage) is SnapshotUnavailable and "unreachable" in str(outage)
