@@ -12,6 +12,7 @@ state, readable from any thread) and restore progress, pushed to ``restore_obser
 """
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -45,6 +46,11 @@ class WorkerConfig:
     lag_interval_s: float = 1.0  # consumer lag is measured at most this often (0: after every loop)
     consumer_overrides: dict[str, object] = field(default_factory=dict)
     producer_overrides: dict[str, object] = field(default_factory=dict)
+    # Python's cyclic GC: None leaves the interpreter's defaults. The batch loop allocates a dozen short-lived
+    # containers per record, which at the default 700 allocations per young collection ran a collection every few
+    # records (and older generations over every live state object): ~15 % of the worker's CPU on the inventory path.
+    # Reference counting still frees everything acyclic at once; only cyclic garbage waits a little longer.
+    gc_thresholds: tuple[int, int, int] | None = (50_000, 20, 100)
 
 
 @dataclass
@@ -107,6 +113,10 @@ class BatchWorker:
 
     # -- lifecycle -------------------------------------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
+        if self.config.gc_thresholds is not None:
+            gc.collect()
+            gc.freeze()  # what start-up allocated (modules, schemas, settings) is never scanned again
+            gc.set_threshold(*self.config.gc_thresholds)
         topics = sorted(self._stage_by_topic)
         if self.exactly_once:
             self._producer.init_transactions(30)
