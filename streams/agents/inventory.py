@@ -29,6 +29,11 @@ from topics.wire import DecodeError
 
 log = logging.getLogger(__name__)
 Command = dict[str, object]
+# Decoded SKU states kept between batches (ChangelogTable cache_bytes, bounded by encoded size; decoded ~3.5-6x
+# that). Off: on bench.inventory_path (small states, each SKU read a few times) it saved nothing measurable and
+# added ~60 MB of RSS; reading a small state back costs ~5 us. It pays for hot SKUs with a full dedupe window and
+# movement history (~8 KB of JSON, ~77 us to decode): 24 MB here would keep ~3,000 of those.
+STATE_CACHE_BYTES = 0
 
 
 class AvailabilitySink(Protocol):
@@ -57,7 +62,7 @@ class InventoryStage:
         self.topic = names[catalog.INVENTORY_COMMANDS]
         self.input_topics = (self.topic,)
         self.table = ChangelogTable("inventory_by_sku", names[catalog.INVENTORY_CHANGELOG], self.topic,
-                                    inventory_table_codec(), state_dir)
+                                    inventory_table_codec(), state_dir, cache_bytes=STATE_CACHE_BYTES)
         self.tables = (self.table,)
         self._partitions: int | None = None
         self._owners: dict[bytes, int] = {}  # SKU key -> owning partition (murmur2 in Python is µs per key)

@@ -7,6 +7,7 @@ only what it missed, and one without a volume rebuilds everything from the chang
 from __future__ import annotations
 
 import shutil
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,10 +83,17 @@ class ChangelogTable(Generic[V]):
     ``put`` only buffers. The worker then calls ``changelog_records`` (one record per dirty key), waits for the
     broker to acknowledge them, and calls ``persist`` with the acknowledged offsets. Reads see the batch's own
     writes first.
+
+    ``cache_bytes`` > 0 keeps recently read or persisted values decoded in memory (write-through: only what is in
+    RocksDB, never a batch's unpersisted writes), so a hot key is not read and decoded again every batch. The
+    bound is the encoded size of the cached values (their decoded form takes a few times that). Only for tables
+    whose values are immutable: a cached value is handed out as is. Dropped for a partition on revoke, reset and
+    restore.
     """
 
     def __init__(self, name: str, changelog_topic: str, source_topic: str, codec: TableCodec[V],
-                 state_dir: Path, options_factory: Callable[[], Options] = rocksdb_options) -> None:
+                 state_dir: Path, options_factory: Callable[[], Options] = rocksdb_options,
+                 cache_bytes: int = 0) -> None:
         self.name = name
         self.changelog_topic = changelog_topic
         self.source_topic = source_topic
@@ -95,6 +103,9 @@ class ChangelogTable(Generic[V]):
         self._stores: dict[int, PartitionStore] = {}
         self._dirty: dict[int, dict[bytes, V | None]] = {}
         self._encoded: dict[int, list[tuple[bytes, bytes | None]]] = {}
+        self.cache_bytes = cache_bytes
+        self._cache: OrderedDict[tuple[int, bytes], tuple[V, int]] = OrderedDict()  # -> value, encoded size; LRU first
+        self._cached_bytes = 0
 
     # -- partitions --------------------------------------------------------------------------------------------------
     def partition_path(self, partition: int) -> Path:
@@ -109,6 +120,7 @@ class ChangelogTable(Generic[V]):
 
     def close(self, partition: int) -> None:
         self._dirty.pop(partition, None)
+        self._forget_cached(partition)
         store = self._stores.pop(partition, None)
         if store is not None:
             store.close()
@@ -132,8 +144,18 @@ class ChangelogTable(Generic[V]):
         dirty = self._dirty.get(partition)
         if dirty is not None and key in dirty:
             return dirty[key]
+        if self.cache_bytes:
+            cached = self._cache.get((partition, key))
+            if cached is not None:
+                self._cache.move_to_end((partition, key))
+                return cached[0]
         raw = self._stores[partition].get(key)
-        return None if raw is None else self.codec.loads(raw)
+        if raw is None:
+            return None
+        value = self.codec.loads(raw)
+        if self.cache_bytes:
+            self._remember(partition, key, value, len(raw))
+        return value
 
     def put(self, partition: int, key: bytes, value: V | None) -> None:
         if partition not in self._stores:
@@ -159,12 +181,49 @@ class ChangelogTable(Generic[V]):
             if offset is None:
                 raise RuntimeError(f"table {self.name} p{partition}: no acknowledged changelog offset")
             self._stores[partition].write(items, offset)
+        if self.cache_bytes:  # what is now in RocksDB, decoded: the next batch's reads start here
+            for partition, items in self._encoded.items():
+                values = self._dirty.get(partition, {})
+                for key, raw in items:
+                    if raw is None:
+                        self._drop(partition, key)
+                    else:
+                        self._remember(partition, key, values[key], len(raw))  # type: ignore[arg-type]
         self._dirty.clear()
         self._encoded = {}
 
     def discard_batch(self) -> None:
         self._dirty.clear()
         self._encoded = {}
+        self._cache.clear()  # a failed persist may have written some partitions: trust only RocksDB from here
+        self._cached_bytes = 0
 
     def restore_raw(self, partition: int, items: list[tuple[bytes, bytes | None]], last_offset: int) -> None:
+        self._forget_cached(partition)
         self._stores[partition].write(items, last_offset)
+
+    # -- the decoded-value cache -------------------------------------------------------------------------------------
+    @property
+    def cached_count(self) -> int:
+        return len(self._cache)
+
+    def _remember(self, partition: int, key: bytes, value: V, size: int) -> None:
+        cache, slot = self._cache, (partition, key)
+        old = cache.pop(slot, None)  # re-inserted last: the most recently used entries are evicted last
+        if old is not None:
+            self._cached_bytes -= old[1]
+        if size > self.cache_bytes:
+            return
+        cache[slot] = (value, size)
+        self._cached_bytes += size
+        while self._cached_bytes > self.cache_bytes:
+            self._cached_bytes -= cache.popitem(last=False)[1][1]
+
+    def _drop(self, partition: int, key: bytes) -> None:
+        old = self._cache.pop((partition, key), None)
+        if old is not None:
+            self._cached_bytes -= old[1]
+
+    def _forget_cached(self, partition: int) -> None:
+        for slot in [slot for slot in self._cache if slot[0] == partition]:
+            self._cached_bytes -= self._cache.pop(slot)[1]
