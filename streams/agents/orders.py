@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
+import orjson
+
 from processors import orders as o
 from processors.inventory import LocationQuantity
 from processors.orders.erp_queue import RateLimit
@@ -53,8 +55,9 @@ class OrderView(Protocol):
 
 
 def order_table_codec() -> TableCodec[o.Order]:
-    return TableCodec(lambda order: json.dumps(o.to_record(order), separators=(",", ":")).encode(),
-                      lambda raw: o.from_record(json.loads(raw)))
+    """The order's record (processors/orders/records.py) as compact JSON; orjson writes UTF-8 where json.dumps
+    escaped non-ASCII, and reads both."""
+    return TableCodec(lambda order: orjson.dumps(o.to_record(order)), lambda raw: o.from_record(orjson.loads(raw)))
 
 
 class OrderStage:
