@@ -84,7 +84,10 @@ def restore(client_config: dict[str, str], tables_partitions: list[tuple[Changel
         return RestoreReport(0, 0, 0.0)
     consumer = Consumer({**client_config, "group.id": "distflow-restore", "enable.auto.commit": False,
                          "enable.partition.eof": True, "auto.offset.reset": "error",
-                         "isolation.level": "read_committed", "fetch.max.bytes": 52_428_800})
+                         "isolation.level": "read_committed", "fetch.max.bytes": 52_428_800,
+                         # at a changelog's end the broker holds an empty fetch this long before answering (and so
+                         # before the end is known): short, so a restart with an up-to-date volume is ready at once
+                         "fetch.wait.max.ms": 20})
     try:
         _read_to_end(consumer, progress, started + timeout_s, lambda: report(_snapshot(consumer, progress, started)))
     finally:
