@@ -150,8 +150,9 @@ class WorkerProcess:
     """
 
     def __init__(self, values: dict[str, Any], log_path: Path, mode: str, target_records: int = 0,
-                 timeout_s: float = 300.0, profile_to: Path | None = None) -> None:
-        config = {"settings": values, "mode": mode, "target_records": target_records, "timeout_s": timeout_s}
+                 timeout_s: float = 300.0, profile_to: Path | None = None, ready_timeout_s: float = 60.0) -> None:
+        config = {"settings": values, "mode": mode, "target_records": target_records, "timeout_s": timeout_s,
+                  "ready_timeout_s": ready_timeout_s}
         self._log = open(log_path, "ab")
         argv = [sys.executable, "-m", "bench.worker_proc", json.dumps(config)]
         spy = py_spy()

@@ -1,6 +1,6 @@
 """Run every benchmark and write bench/RESULTS.md (`make bench`).
 
-    python -m bench.run_all          BENCH_ONLY=inventory,snapshot,api,floor,checkout,saga picks some; see bench/README.md
+    python -m bench.run_all          BENCH_ONLY=inventory,snapshot,api,floor,checkout,saga,recovery picks some; see bench/README.md
 
 Each benchmark starts its own broker/Redis/worker/API and prints as it goes; a failing one is reported and the
 others still run. RESULTS.md gets the summary table (figure, baseline measured in the same run, ratio, target from
@@ -19,7 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import api_throughput, broker_floor, checkout_validate, inventory_path, order_saga, snapshot_latency
+from bench import (api_throughput, broker_floor, checkout_validate, inventory_path, order_saga, recovery,
+                   snapshot_latency)
 from bench.common import machine_info
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -30,6 +31,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "floor": broker_floor.run,
     "checkout": checkout_validate.run,
     "saga": order_saga.run,
+    "recovery": recovery.run,
 }
 
 
@@ -125,15 +127,23 @@ def summary_rows(results: dict[str, dict[str, Any]]) -> list[list[str]]:
     checkout = results.get("checkout")
     if checkout and checkout["ok"]:
         v, b = checkout["validate"], checkout["batch"]
-        rows.append([f"Checkout validate, {checkout['lines']}-line cart over Redis @ {n0(checkout['rate'])} req/s: "
-                     f"achieved rps, p50 / p99", f"{n0(v['rps'])} rps, {ms(v['p50_ms'])} / {ms(v['p99_ms'])}"
-                     f"{_errors(v)}", f"availability batch of {checkout['lines']} SKUs: {n0(b['rps'])} rps, "
+        rows.append([f"Checkout validate, {checkout['lines']}-line cart over Redis @ {n0(checkout['rate'])} req/s, "
+                     f"{checkout['replicas']} API replica(s): achieved rps, p50 / p99",
+                     f"{n0(v['rps'])} rps, {ms(v['p50_ms'])} / {ms(v['p99_ms'])}{_errors(v)}", f"availability batch of {checkout['lines']} SKUs: {n0(b['rps'])} rps, "
                      f"{ms(b['p50_ms'])} / {ms(b['p99_ms'])}{_errors(b)}",
                      f"{v['p99_ms'] / b['p99_ms']:.1f}× (p99)", "p99 ≤ 10 ms @ 1k rps", met(checkout["target_met"])])
+        one = checkout.get("validate_one_replica")
+        if one:
+            rows.append([f"Checkout validate, same load on 1 API replica", f"{n0(one['rps'])} rps, {ms(one['p50_ms'])} "
+                         f"/ {ms(one['p99_ms'])}{_errors(one)}; API CPU {n0(one['server_cpu_us_per_req'])} µs/req",
+                         f"{checkout['replicas']} replicas: API CPU {n0(v['server_cpu_us_per_req'])} µs/req", "—",
+                         "— (context)", "—"])
     elif checkout:
         rows.append(["Checkout validate", "failed", checkout["error"], "—", "p99 ≤ 10 ms @ 1k rps", "**no**"])
     if results.get("saga"):
         rows += order_saga.result_rows(results["saga"])
+    if results.get("recovery"):
+        rows += recovery.result_rows(results["recovery"])
     floor = results.get("floor")
     if floor and floor["ok"]:
         rows.append([f"Context: Tansu one hop @ {n0(floor['rate'])} msg/s after {n0(floor['small_batches'])} "
@@ -255,6 +265,8 @@ def notes(results: dict[str, dict[str, Any]]) -> list[str]:
                    f"specific to the embedded broker.")
     if results.get("saga"):
         out += order_saga.limits_note(results["saga"], results.get("inventory"))
+    if results.get("recovery"):
+        out += recovery.limits_note(results["recovery"])
     others = {name: r.get("others_cpu_share", 0.0) for name, r in results.items()}
     busy = {name: share for name, share in others.items() if share >= 0.10}
     if busy:

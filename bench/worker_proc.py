@@ -44,8 +44,8 @@ def main() -> None:
     timeout_s = float(config.get("timeout_s", 300))
     try:
         while not status.ready:
-            if time.time() - started > 60 or not thread.is_alive():
-                say("error", detail="the worker did not get its partitions within 60 s")
+            if time.time() - started > float(config.get("ready_timeout_s", 60)) or not thread.is_alive():
+                say("error", detail="the worker was not ready (partitions assigned and restored) in time")
                 return
             time.sleep(POLL_S)
         ready_at = time.time()
