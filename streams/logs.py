@@ -14,6 +14,8 @@ import sys
 import time
 from collections.abc import Iterator
 
+import orjson
+
 correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
 event_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("event_id", default=None)
 
@@ -59,7 +61,10 @@ class JsonFormatter(logging.Formatter):
                 line[key] = value
         if record.exc_info:
             line["exception"] = redact(self.formatException(record.exc_info))
-        return json.dumps(line, default=str)
+        try:
+            return orjson.dumps(line, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+        except TypeError:  # what orjson refuses outright (an integer beyond 64 bits): never lose the line
+            return json.dumps(line, default=str)
 
 
 def configure(level: str = "INFO", fmt: str = "json") -> None:
