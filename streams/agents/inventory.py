@@ -124,7 +124,7 @@ class InventoryStage:
                    out: Emitter) -> None:
         sku = sku_key.decode()
         before = self.table.get(partition, sku_key) or inv.empty_inventory(sku)
-        current, run = before, []
+        current, run, runs, net = before, [], 0, None
         newest = items[-1][0]  # one SKU's commands all come from one partition of one topic
         offsets = {f"{newest.topic}:{newest.partition}": newest.offset}
         for record, command in items:
@@ -134,19 +134,30 @@ class InventoryStage:
                 self._dead_letter(record, "invalid_command", f"{type(error).__name__}: {error}", out)
                 continue
             if isinstance(fact, inv.ReservationRequested):
-                current = self._apply_run(current, run, out)
+                if run:
+                    current, net = self._apply_run(current, run, out)
+                    runs += 1
                 run = []
                 if not inv.is_known(current):
                     self._unknown_sku(fact, command, now_ms, out)
                     continue
             run.append((fact, command))
-        current = self._apply_run(current, run, out)
+        if run:
+            current, net = self._apply_run(current, run, out)
+            runs += 1
         self._observe_lag(items[-1][1], now_ms)
         if current is not before:
             self.table.put(partition, sku_key, current)
-            if publication_changed(before, current, self.policy):
-                self._publish_availability(availability_changed(current, self.policy, _last_id(items)), offsets,
-                                           _correlation(items[-1][1]), now_ms, out)
+            last_id = _last_id(items)
+            if runs == 1:  # one run took `before` to `current`: apply_facts already decided the net change
+                if net is None:
+                    return  # no published figure changed
+                decision = net if net.caused_by == last_id else availability_changed(current, self.policy, last_id)
+            elif publication_changed(before, current, self.policy):
+                decision = availability_changed(current, self.policy, last_id)
+            else:
+                return
+            self._publish_availability(decision, offsets, _correlation(items[-1][1]), now_ms, out)
 
     def _observe_lag(self, command: Command, now_ms: int) -> None:
         """Source event time → applied, by source system (sampled: the newest command per SKU per batch)."""
@@ -159,19 +170,20 @@ class InventoryStage:
         histogram.observe(lag_s)  # type: ignore[attr-defined]
 
     def _apply_run(self, state: inv.SkuInventory, run: list[tuple[inv.InventoryFact, Command]],
-                   out: Emitter) -> inv.SkuInventory:
-        if not run:
-            return state
+                   out: Emitter) -> tuple[inv.SkuInventory, inv.AvailabilityChanged | None]:
+        """Apply one run of facts; the new state and the run's net AvailabilityChanged (None: no figure changed),
+        which the caller publishes once per SKU per batch."""
         new_state, decisions = inv.apply_facts(state, [fact for fact, _ in run], self.policy)
+        net = decisions[-1] if decisions and isinstance(decisions[-1], inv.AvailabilityChanged) else None
         published = [d for d in decisions if not isinstance(d, inv.AvailabilityChanged)]
-        if not published:  # the common case: the net availability change is published once per SKU per batch
-            return new_state
+        if not published:  # the common case: nothing but the net availability change
+            return new_state, net
         correlation_by_event = {fact.event_id: _correlation(command) for fact, command in run}
         now_ms = self.clock_ms()
         for decision in published:
             correlation = correlation_by_event.get(decision.caused_by, decision.caused_by)
             self._publish_decision(decision, new_state.version, correlation, now_ms, out)
-        return new_state
+        return new_state, net
 
     def _publish_decision(self, decision: inv.InventoryDecision, version: int, correlation: str, now_ms: int,
                           out: Emitter) -> None:
