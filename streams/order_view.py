@@ -3,6 +3,9 @@
 Written after the batch is durable, one pipeline per flush, with a compare-and-set on the order's version so an
 older document never replaces a newer one (two workers during a rebalance, a replay after a crash). Held while
 Redis is down and written when it returns; the tables stay the truth.
+
+A flush sends one script call per chunk of orders (as the availability snapshot does), not one per order, and
+renders each order's document once, at flush, from the newest Order staged for it.
 """
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import logging
 import time
 from typing import Any
 
+import orjson
 import redis
 
 from processors import orders as o
@@ -18,13 +22,20 @@ from streams.agents.order_outputs import line_statuses
 
 log = logging.getLogger(__name__)
 
-# KEYS[1] the order's key; ARGV[1] version, ARGV[2] document. Newer version wins; equal or older is skipped.
+# KEYS[i] an order's key; ARGV[2i-1] its version, ARGV[2i] its document. Per key: a newer version wins; equal or
+# older is skipped. Returns how many were written.
 _CAS = """
-local current = redis.call('HGET', KEYS[1], 'version')
-if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'version', ARGV[1], 'document', ARGV[2])
-return 1
+local written = 0
+for i, key in ipairs(KEYS) do
+  local current = redis.call('HGET', key, 'version')
+  if not (current and tonumber(current) >= tonumber(ARGV[2 * i - 1])) then
+    redis.call('HSET', key, 'version', ARGV[2 * i - 1], 'document', ARGV[2 * i])
+    written = written + 1
+  end
+end
+return written
 """
+ORDERS_PER_CALL = 200  # a script call blocks Redis while it runs; an order's document is ~1-3 KB
 
 
 def order_key(prefix: str, order_id: str) -> str:
@@ -66,7 +77,7 @@ class OrderViewWriter:
 
     def __init__(self, client: redis.Redis, prefix: str) -> None:
         self.client, self.prefix = client, prefix
-        self._pending: dict[str, tuple[int, str]] = {}
+        self._pending: dict[str, o.Order] = {}  # the newest order staged per id, rendered at flush
         self._script = client.register_script(_CAS)
         self._retry_at = 0.0
         self.failures = 0
@@ -77,22 +88,29 @@ class OrderViewWriter:
 
     def stage(self, order: o.Order) -> None:
         held = self._pending.get(order.order_id)
-        if held is None or held[0] < order.version:
-            self._pending[order.order_id] = (order.version, json.dumps(order_document(order), separators=(",", ":")))
+        if held is None or held.version < order.version:
+            self._pending[order.order_id] = order
 
     def flush(self) -> None:
         if not self._pending or time.monotonic() < self._retry_at:
             return
         pending, self._pending = self._pending, {}
+        orders = list(pending.values())
         try:
             with self.client.pipeline(transaction=False) as pipe:
-                for order_id, (version, document) in pending.items():
-                    self._script(keys=[order_key(self.prefix, order_id)], args=[version, document], client=pipe)
+                for start in range(0, len(orders), ORDERS_PER_CALL):
+                    chunk = orders[start:start + ORDERS_PER_CALL]
+                    args: list[object] = []
+                    for order in chunk:
+                        args.append(order.version)
+                        args.append(orjson.dumps(order_document(order)))
+                    self._script(keys=[order_key(self.prefix, order.order_id) for order in chunk], args=args,
+                                 client=pipe)
                 pipe.execute()
         except redis.RedisError as error:
-            for order_id, entry in pending.items():  # keep the newest of what failed and what came since
-                if order_id not in self._pending or self._pending[order_id][0] < entry[0]:
-                    self._pending[order_id] = entry
+            for order_id, order in pending.items():  # keep the newest of what failed and what came since
+                if order_id not in self._pending or self._pending[order_id].version < order.version:
+                    self._pending[order_id] = order
             self._retry_at = time.monotonic() + self.RETRY_AFTER_FAILURE_S
             self.failures += 1
             log.error("Redis unavailable: %d order views held (%s)", len(self._pending), type(error).__name__)
