@@ -1,7 +1,8 @@
 """Storefront API throughput and latency: over Redis, against the same API over an in-memory dict (the baseline).
 
     python -m bench.api_throughput   (BENCH_API_RATE, BENCH_API_SECONDS, BENCH_API_SAT_SECONDS,
-                                      BENCH_API_CONCURRENCY, BENCH_API_ENTRIES, BENCH_API_BATCH_SKUS)
+                                      BENCH_API_CONCURRENCY, BENCH_API_ENTRIES, BENCH_API_BATCH_SKUS,
+                                      BENCH_API_REPLICAS)
 
 A fresh redis-server holds N entries (default 50,000) written with the real SnapshotWriter. The API runs in its own
 process (bench/api_server.py) on a free loopback port, once over RedisAvailabilityReader (exactly `distflow api`),
@@ -11,6 +12,10 @@ access-log line per request, as in production).
 
 This process is the load generator (asyncio + aiohttp client, keep-alive connections). For each reader and each
 request kind — GET /v1/availability/{sku} and POST /v1/availability/query with BENCH_API_BATCH_SKUS random SKUs:
+
+The API is stateless and deployed as replicas (chart: api.replicas): BENCH_API_REPLICAS (default 2) API processes
+per reader; the paced load is spread round-robin over them, as a Kubernetes Service would; the saturated run asks
+one of them (the most one process gives, the ratio's basis).
 
 * paced:     open loop at the target rate (default 2,000 req/s) for BENCH_API_SECONDS after a 1 s warm-up; each
              request's latency counts from its scheduled start (a client that falls behind shows up as latency,
@@ -217,15 +222,17 @@ def measure_reader(reader: str, redis_url: str, prefix: str, entries: int, now: 
     seconds = env_float("BENCH_API_SECONDS", 10)
     sat_seconds = env_float("BENCH_API_SAT_SECONDS", 5)
     concurrency = env_int("BENCH_API_CONCURRENCY", 32)
-    values = api_settings_values(redis_url, prefix, free_port())
-    api = ApiProcess(reader, values, entries, now, workdir / f"api-{reader}.log")
-    base = f"http://127.0.0.1:{api.port}"
-    results: dict[str, Any] = {}
+    replicas = env_int("BENCH_API_REPLICAS", 2)
+    apis = [ApiProcess(reader, api_settings_values(redis_url, prefix, free_port()), entries, now,
+                       workdir / f"api-{reader}-{n}.log") for n in range(replicas)]
+    bases = [f"http://127.0.0.1:{api.port}" for api in apis]
+    pids = [api.proc.pid for api in apis]
+    results: dict[str, Any] = {"replicas": replicas}
     try:
         for kind in ("single", "batch"):
-            at_rate = asyncio.run(paced(base, requests, kind, rate, seconds, 1.0, api.proc.pid,
+            at_rate = asyncio.run(paced(bases, requests, kind, rate, seconds, 1.0, pids,
                                         redis_pid if reader == "redis" else None))
-            top = asyncio.run(saturated(base, requests, kind, concurrency, sat_seconds, api.proc.pid))
+            top = asyncio.run(saturated(bases[0], requests, kind, concurrency, sat_seconds, pids[0]))
             results[kind] = {"paced": at_rate, "saturated": top}
             print(f"  {reader:<5} {kind:<6}  @{rate:,.0f}/s: {at_rate['rps']:7,.0f} rps  "
                   f"p50 {at_rate['p50_ms']:6.2f} ms"
@@ -237,8 +244,12 @@ def measure_reader(reader: str, redis_url: str, prefix: str, entries: int, now: 
                     f"{top['server_cpu_share']:.0%}" + (f", errors {top['errors_by_status']}" if top["errors"] else ""),
                   flush=True)
     finally:
-        api.stop()
-    results["answers_503"] = reasons_503(workdir / f"api-{reader}.log")
+        for api in apis:
+            api.stop()
+    results["answers_503"] = {}
+    for n in range(replicas):
+        for reason, count in reasons_503(workdir / f"api-{reader}-{n}.log").items():
+            results["answers_503"][reason] = results["answers_503"].get(reason, 0) + count
     if results["answers_503"]:
         print(f"  {reader:<5} 503 answers in the API log: {results['answers_503']}", flush=True)
     return results
