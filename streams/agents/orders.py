@@ -47,6 +47,13 @@ SLA_OF = {o.OrderExceptionType.SLA_BREACH_ACCEPTANCE: "acceptance",
           o.OrderExceptionType.SLA_BREACH_RETURN: "return_completion"}
 
 
+# Decoded orders kept between batches (ChangelogTable cache_bytes, bounded by their encoded size; an Order is
+# immutable, so a cached one is handed out as is). An order is read again a batch or two after it was written (its
+# reservation answers), so a few batches' worth of orders spares that read its RocksDB get and JSON decode.
+ORDER_CACHE_BYTES = 16 * 1024 * 1024
+OWNER_CACHE_MAX = 100_000  # order id → owning partition (murmur2 in Python is µs per key); cleared whole when full
+
+
 class OrderView(Protocol):
     def stage(self, order: o.Order) -> None: ...
     def flush(self) -> None: ...
@@ -74,7 +81,7 @@ class OrderStage:
             catalog.INVENTORY_COMMANDS, catalog.ORDER_STATUS, catalog.FULFILMENT_REQUESTS, catalog.ERP_COMMANDS,
             catalog.EXCEPTIONS, catalog.DEAD_LETTERS)}
         self.table = ChangelogTable("orders_by_id", names[catalog.ORDERS_CHANGELOG], self.commands_topic,
-                                    order_table_codec(), state_dir)
+                                    order_table_codec(), state_dir, cache_bytes=ORDER_CACHE_BYTES)
         self.outbox = ErpOutbox(names[catalog.ERP_OUTBOX_CHANGELOG], self.commands_topic, state_dir, erp_limit,
                                 names[catalog.ERP_COMMANDS])
         self.tables = (self.table, self.outbox.table)
@@ -84,16 +91,24 @@ class OrderStage:
         self._status_children: dict[o.OrderStatus, object] = {}
         self._known_partitions: set[int] = set()
         self._partitions: int | None = None
+        self._owners: dict[str, int] = {}
 
     # -- engine hooks --------------------------------------------------------------------------------------------
     def on_partition_count(self, count: int) -> None:
+        if count != self._partitions:
+            self._owners.clear()
         self._partitions = count
 
     def process(self, records: Sequence[InputRecord], out: Emitter) -> None:
         self._sync_partitions()
         by_order: dict[tuple[int, str], list[tuple[InputRecord, o.OrderFact]]] = {}
+        owners = self._owners
         for record, fact in self._facts(records, out):
-            owner = partition_for(fact.order_id.encode(), self._partition_count())
+            owner = owners.get(fact.order_id)
+            if owner is None:
+                if len(owners) >= OWNER_CACHE_MAX:
+                    owners.clear()
+                owner = owners[fact.order_id] = partition_for(fact.order_id.encode(), self._partition_count())
             if owner != record.partition:
                 self._forward_to_owner(record, fact.order_id, owner, out)
                 continue
@@ -149,10 +164,16 @@ class OrderStage:
         before = self.table.get(partition, key) or o.new_order(order_id)
         order = before
         for record, fact in items:
-            with logs.handling(fact.correlation_id or order.correlation_id or fact.event_id, fact.event_id):
+            # as logs.handling, without a generator per fact: every line logged here carries these ids
+            token_c = logs.correlation_id.set(fact.correlation_id or order.correlation_id or fact.event_id)
+            token_e = logs.event_id.set(fact.event_id)
+            try:
                 order, decisions = o.apply(order, fact, self.policy)
                 for decision in decisions:
                     self._publish(partition, decision, order, record, now_ms, out)
+            finally:
+                logs.correlation_id.reset(token_c)
+                logs.event_id.reset(token_e)
         if order is before:
             return
         self.table.put(partition, key, order)
@@ -260,7 +281,7 @@ class OrderStage:
     def _emit(self, spec: TopicSpec, key: str, record: Record, correlation: str, out: Emitter) -> None:
         topic = self.out_topics[spec]
         value = self.codec.encode(topic, spec.value_schema or "", record)
-        out.emit(OutputRecord(topic, key.encode(), value, headers=(("correlation_id", correlation.encode()),)))
+        out.send(topic, key.encode(), value, (("correlation_id", correlation.encode()),))
 
     def _dead_letter(self, record: InputRecord, reason_code: str, reason: str, out: Emitter) -> None:
         log.warning("dead-lettered %s: %s", record.position, reason, extra={"reason_code": reason_code})
