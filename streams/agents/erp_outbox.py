@@ -7,9 +7,10 @@ it again under the same command_id, which the ERP uses as its idempotency key.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
+
+import orjson
 
 from processors.orders import ErpPriority
 from processors.orders.erp_queue import ErpDispatchQueue, RateLimit
@@ -21,7 +22,7 @@ Entry = dict[str, object]  # {"priority", "command", "enqueued_at", "key", "valu
 
 
 def outbox_codec() -> TableCodec[Entry]:
-    return TableCodec(lambda entry: json.dumps(entry, separators=(",", ":")).encode(), json.loads)
+    return TableCodec(orjson.dumps, orjson.loads)  # compact JSON, as json.dumps wrote it (ASCII only here)
 
 
 class ErpOutbox:

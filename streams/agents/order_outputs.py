@@ -11,6 +11,7 @@ from streams.agents.inventory_outputs import envelope
 from streams.exceptions_catalog import exception_record
 
 Record = dict[str, object]
+STOCKED = o.FulfilmentKind.STOCKED
 
 INVENTORY_COMMAND_KIND: dict[type, str] = {
     o.ReserveLine: "RESERVE", o.ReleaseLine: "RELEASE", o.AllocateLine: "ALLOCATE",
@@ -49,11 +50,25 @@ def status_record(decision: o.OrderStatusChanged, order: o.Order, now_ms: int) -
 
 
 def line_statuses(order: o.Order) -> list[Record]:
-    return [{"line_id": line.line_id, "sku": line.sku, "requested": line.quantity, "reserved": line.reserved,
-             "backordered": line.backordered,
-             "allocated": line.allocated if line.stocked else max(0, line.supplier_ordered - line.shipped),
-             "shipped": line.shipped, "delivered": line.delivered, "cancelled": line.cancelled,
-             "returned": line.returned} for line in order.lines]
+    """Per line what OrderLine.reserved / .allocated / .backordered say, summed in one pass over its claims (this
+    runs for every status record and every order view document)."""
+    statuses: list[Record] = []
+    for line in order.lines:
+        reserved = allocated = backordered = 0
+        for claim in line.claims:
+            for pair in claim.reserved:
+                reserved += pair[1]
+            for pair in claim.allocated:
+                allocated += pair[1]
+            if not claim.released:
+                backordered += claim.backordered
+        statuses.append({
+            "line_id": line.line_id, "sku": line.sku, "requested": line.quantity, "reserved": reserved,
+            "backordered": backordered,
+            "allocated": allocated if line.kind is STOCKED else max(0, line.supplier_ordered - line.shipped),
+            "shipped": line.shipped, "delivered": line.delivered, "cancelled": line.cancelled,
+            "returned": line.returned})
+    return statuses
 
 
 def fulfilment_record(decision: o.FulfilmentRequested | o.FulfilmentCancelRequested, now_ms: int) -> Record:

@@ -299,8 +299,13 @@ def _command_fact(command: Record) -> o.OrderFact:
 
 
 def _pairs(items: object) -> tuple[LocationQuantity, ...]:
-    return tuple(LocationQuantity(str(item["location"]), int(item["quantity"]))  # type: ignore[index]
-                 for item in (items or ()))  # type: ignore[attr-defined]
+    if not items:
+        return ()
+    return tuple([LocationQuantity(str(item["location"]), int(item["quantity"]))  # type: ignore[index]
+                  for item in items])  # type: ignore[attr-defined]
+
+
+_ANSWER_STATUS = {status.value: status for status in o.AnswerStatus}
 
 
 def _result_fact(result: Record) -> o.OrderFact:
@@ -312,7 +317,8 @@ def _result_fact(result: Record) -> o.OrderFact:
         released = _pairs(result.get("released"))[0]
         return o.PickShort(*head, line_claim_id=str(result["line_id"]), location=released.location,
                            short_quantity=released.quantity, correlation_id=correlation)
+    status = _ANSWER_STATUS.get(result["status"]) or o.AnswerStatus(str(result["status"]))  # type: ignore[arg-type]
     return o.ReservationAnswer(*head, line_claim_id=str(result["line_id"]), sku=str(result["sku"]),
-                               status=o.AnswerStatus(str(result["status"])), reserved=_pairs(result.get("reserved")),
+                               status=status, reserved=_pairs(result.get("reserved")),
                                allocated=_pairs(result.get("allocated")), backordered=int(result["backordered"]),  # type: ignore[call-overload]
                                released=_pairs(result.get("released")), correlation_id=correlation)
