@@ -47,10 +47,11 @@ SLA_OF = {o.OrderExceptionType.SLA_BREACH_ACCEPTANCE: "acceptance",
           o.OrderExceptionType.SLA_BREACH_RETURN: "return_completion"}
 
 
-# Decoded orders kept between batches (ChangelogTable cache_bytes, bounded by their encoded size; an Order is
-# immutable, so a cached one is handed out as is). An order is read again a batch or two after it was written (its
-# reservation answers), so a few batches' worth of orders spares that read its RocksDB get and JSON decode.
-ORDER_CACHE_BYTES = 16 * 1024 * 1024
+# Decoded orders kept between batches (ChangelogTable cache_bytes) would spare the read of an order a batch or two
+# after it was written (~70 us an order), but with it the SIGKILL reliability test (tests/reliability/
+# test_crash_at_scale.py) ended with orders stuck ACCEPTED holding reserved units (failed 1 of 1 runs, passed 2 of 2
+# without): off until that is understood.
+ORDER_CACHE_BYTES = 0
 OWNER_CACHE_MAX = 100_000  # order id → owning partition (murmur2 in Python is µs per key); cleared whole when full
 
 
