@@ -99,7 +99,7 @@ def build_worker(settings: Settings, registry: CollectorRegistry | None = None,
     if sink is None:
         sink = build_snapshot_sink(settings, metrics)
     items = item_master_table(settings, codec)  # started by Worker.run; the saga's drop-ship/special-order routing
-    stages = [IntakeStage(codec, names, metrics,  # type: ignore[arg-type]  # a set-like that follows the table
+    stages = [IntakeStage(codec, names, metrics,  # supplier locations: a set-like that follows the item table
                           supplier_locations=SupplierLocations(supplier_locations(settings), items)),
               InventoryStage(codec, names, inventory_policy(settings), metrics, sink, settings.state_dir),
               OrderStage(codec, names, order_policy(settings, ItemMasterSourcing(items)), erp_rate_limit(settings),

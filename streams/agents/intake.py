@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 
 from streams import logs
 from streams.dead_letters import dead_letter
@@ -57,7 +57,7 @@ class IntakeStage:
 
     def __init__(self, codec: AvroCodec, names: DeployedCatalog, metrics: WorkerMetrics,
                  clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
-                 supplier_locations: frozenset[str] = frozenset()) -> None:
+                 supplier_locations: Container[str] = frozenset()) -> None:
         self.codec, self.names, self.metrics, self.clock_ms = codec, names, metrics, clock_ms
         self.supplier_locations = supplier_locations  # drop-ship senders: their shipments never touch our stock
         self._spec_by_topic = {names[spec]: spec for spec in (*INVENTORY_TRANSLATORS, *ORDER_TRANSLATORS)}
