@@ -94,7 +94,12 @@ def pick_short(order: Order, fact: PickShort, policy: OrderPolicy, cause: Cause)
                    reserved=with_added(claim.reserved, location, -from_reserved), short=claim.short + lost)
     line = with_claim(line, claim_at, claim)
     requested = _items(order, location, claim.claim_id, fact.fulfilment_id, cancelled_too=True)
-    order, counted = _consume_items(order, location, claim.claim_id, lost, "short", fact.fulfilment_id)
+    # Requests whose cancellation was accepted first: the short reaches the order through the SKU owner, so it may
+    # predate a cancellation answer already applied, whose units were counted as cancelled already. Taking it from
+    # a live request instead would cancel units the warehouse still holds and may ship (their allocation given back).
+    order, already = _consume_items(order, location, claim.claim_id, lost, "short", fact.fulfilment_id,
+                                    cancelled=True)
+    order, counted = _consume_items(order, location, claim.claim_id, lost - already, "short", fact.fulfilment_id)
     missing = counted if requested else lost  # units of a cancelled request were counted as cancelled already
     line, decisions = _resource(line, claim, missing, location, order, policy, cause)
     return with_line(order, line_at, line), decisions
@@ -140,8 +145,9 @@ def _items(order: Order, location: str, claim_id: str, fulfilment_id: str | None
 
 
 def _consume_items(order: Order, location: str, claim_id: str, quantity: int, counter: str,
-                   fulfilment_id: str | None) -> tuple[Order, int]:
-    """Count shipped or short units on the claim's open fulfilment lines there, oldest first; how many fitted."""
+                   fulfilment_id: str | None, cancelled: bool = False) -> tuple[Order, int]:
+    """Count shipped or short units on the claim's open fulfilment lines there, oldest first; how many fitted.
+    `cancelled`: on its lines whose cancellation was accepted instead, up to the units that were cancelled."""
     wanted = quantity
     for index, fulfilment in enumerate(order.fulfilments):
         if not quantity:
@@ -150,10 +156,16 @@ def _consume_items(order: Order, location: str, claim_id: str, quantity: int, co
             continue
         items = list(fulfilment.lines)
         for at, item in enumerate(items):
-            if item.claim_id == claim_id and item.open and quantity:
-                taken = min(quantity, item.open)
+            room = _uncounted(item) if cancelled else item.open
+            if item.claim_id == claim_id and room and quantity:
+                taken = min(quantity, room)
                 items[at] = evolve(item, **{counter: getattr(item, counter) + taken})
                 quantity -= taken
         if items != list(fulfilment.lines):
             order = with_fulfilment(order, index, evolve(fulfilment, lines=tuple(items)))
     return order, wanted - quantity
+
+
+def _uncounted(item: FulfilmentLine) -> int:
+    """Units of an accepted cancellation not yet known as shipped or short."""
+    return item.quantity - item.shipped - item.short if item.cancel is CancelState.CANCELLED else 0

@@ -157,3 +157,28 @@ def test_a_cancellation_accepted_after_a_held_shipment_counts_only_what_the_ship
     assert (line.shipped, line.cancelled, saga.order.held) == (1, 2, ())
     assert saga.order.status is OrderStatus.SHIPPED
     assert [(c.line_claim_id, c.location) for c in only(CancelAllocation, saga.last)] == [("1", "WH-EAST")]
+
+
+def test_a_short_pick_is_counted_first_against_a_request_whose_cancellation_was_accepted() -> None:
+    """The SKU owner's short pick does not say which request it was, and may predate an answer already applied:
+    taken from the live request, its unit would be cancelled and its allocation given back while the warehouse
+    still holds it."""
+    book, saga = OrderBook(), Saga()
+    saga.feed(book.placed(SPOON), book.backordered("2", "MINIMALIST-SPOON", 1, ("WH-WEST", 1)),
+              book.erp(ErpVerdict.ACCEPTED), book.allocated("2", "MINIMALIST-SPOON", ("WH-WEST", 1)),
+              book.filled("2", "MINIMALIST-SPOON", 0, ("WH-WEST", 1)),
+              book.allocated("2", "MINIMALIST-SPOON", ("WH-WEST", 1)))
+    assert [f.fulfilment_id for f in saga.order.fulfilments] == ["O-1001/F1", "O-1001/F2"]
+    saga.feed(book.cancel(), book.cancel_answer("O-1001/F1", accepted=True))
+
+    decisions = saga.feed(book.short("2", "WH-WEST", 1))
+
+    first, second = (f.lines[0] for f in saga.order.fulfilments)
+    assert (first.short, second.short, second.open) == (1, 0, 1)
+    assert saga.order.lines[0].cancelled == 1  # counted when the answer came, not again
+    assert not only(CancelAllocation, decisions)  # the second request may still ship
+    assert saga.order.status is OrderStatus.CANCEL_REQUESTED
+    saga.feed(book.shipped("S1", "WH-WEST", ("2", 1), fulfilment_id="O-1001/F2"))
+    line = saga.order.lines[0]
+    assert (line.shipped, line.cancelled, saga.order.held) == (1, 1, ())
+    assert saga.order.status is OrderStatus.SHIPPED

@@ -194,3 +194,39 @@ def test_units_allocated_beyond_any_request_are_given_back_when_the_line_is_canc
 
     assert world.orders["O-1"].status is OrderStatus.CANCELLED
     assert world.order_claims() == world.inventory_claims() == {}
+
+
+def test_a_short_pick_heard_after_the_cancellation_it_preceded_leaves_the_other_request_free_to_ship() -> None:
+    """One claim in two requests at one location, the whole order being cancelled. The warehouse short-picks a unit
+    of the first request, then accepts its cancellation, then ships the second request anyway. The answer reaches
+    the order before the SKU owner's short pick: the short unit was among those the answer cancelled, so the
+    second request keeps its unit, its shipment is counted, and the units add up on both sides."""
+    world = World(POLICY)
+    world.receive("MINIMALIST-SPOON", "WH-WEST", 2)
+    world.settle()
+    world.place("O-1", PlacedLine("1", "MINIMALIST-SPOON", 3))  # 2 reserved, 1 backordered
+    world.settle()
+    world.erp_decides("O-1", ErpVerdict.ACCEPTED)
+    world.settle()
+    world.receive("MINIMALIST-SPOON", "WH-WEST", 1)  # the fill: a second request at the same location
+    world.settle()
+    first, second = world.open_requests("O-1")
+    assert (first.open, second.open, second.location) == (2, 1, "WH-WEST")
+    world.send(CancellationRequested("cancel-all", world.clock, "O-1"))
+    world.settle()
+
+    world.short_pick(first.fulfilment_id, 1)
+    world.answer_cancel(first.fulfilment_id, accept=True)
+    world.step_order("O-1")  # the answer, before the short pick the SKU owner has not recorded yet
+    world.settle()
+    world.ship(second.fulfilment_id)
+    world.settle()
+
+    order = world.orders["O-1"]
+    line, [claim] = order.lines[0], order.lines[0].claims
+    assert (line.shipped, line.cancelled, claim.shipped, claim.short, order.held) == (1, 2, 1, 1, ())
+    assert order.status is OrderStatus.SHIPPED
+    assert not [d for d in world.decisions if isinstance(d, OrderException)]
+    assert world.order_claims() == world.inventory_claims() == {}
+    on_hand = sum(stock.on_hand for stock in world.stock["MINIMALIST-SPOON"].locations)
+    assert on_hand + claim.shipped + claim.short == 3
