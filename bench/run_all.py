@@ -211,16 +211,18 @@ def notes(results: dict[str, dict[str, Any]]) -> list[str]:
                   f"{t['cpu_share']['broker']:.0%} while events were produced.")
         per_batch = t["worker_records_in"] / max(1, t["worker_batches"])
         text += (f" The worker took {t['worker_records_in']:,} records in {t['worker_batches']:,} batches "
-                 f"({per_batch:,.0f} a batch): a batch never waits to fill, so at this rate each event waits for "
-                 f"the batch in progress to finish, then its own, twice (two hops: source → intake → commands → SKU "
-                 f"owner), each batch ending with a producer flush that waits for the broker's acknowledgements.")
+                 f"({per_batch:,.0f} a batch): each event waits for the batch in progress to finish, then for its "
+                 f"own (which waits up to `batch_poll_timeout_ms` to fill), twice (two hops: source → intake → "
+                 f"commands → SKU owner), each batch ending with a producer flush that waits for the broker's "
+                 f"acknowledgements and a synchronous offset commit.")
         if low:
             low_batch = low["worker_records_in"] / max(1, low["worker_batches"])
             text += (f" Below saturation ({n0(low['rate'])} ev/s) the path takes {ms(low['visible']['p50_ms'])} p50 / "
                      f"{ms(low['visible']['p99_ms'])} p99 against {ms(low['transport']['p50_ms'])} for one plain "
                      f"Kafka hop, with batches of {low_batch:,.0f} records and the broker at "
-                     f"{low['cpu_share']['broker']:.0%} of a core: each small batch costs the embedded broker a "
-                     f"produce, a fetch and an offset commit; the written_at stamp is "
+                     f"{low['cpu_share']['broker']:.0%} of a core: each batch waits up to `batch_poll_timeout_ms` "
+                     f"(20 ms) to fill, once per hop (a poll that never waits halved this but exposed a race under "
+                     f"SIGKILL, docs/performance.md); the written_at stamp is "
                      f"{ms(low['written']['p50_ms'])} p50, so the Redis write itself is a small part.")
         out.append(text)
     api = results.get("api")

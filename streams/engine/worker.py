@@ -93,7 +93,7 @@ class BatchWorker:
                 "session.timeout.ms": cfg.session_timeout_ms, "heartbeat.interval.ms": cfg.heartbeat_interval_ms,
                 "max.poll.interval.ms": cfg.max_poll_interval_ms, "fetch.wait.max.ms": 10,
                 "fetch.max.bytes": 52_428_800, "max.partition.fetch.bytes": 10_485_760,
-                "queued.max.messages.kbytes": 262_144, "on_commit": _commit_failed_warning, **cfg.consumer_overrides}
+                "queued.max.messages.kbytes": 262_144, **cfg.consumer_overrides}
 
     def _producer_config(self) -> dict[str, object]:
         cfg = self.config
@@ -140,7 +140,7 @@ class BatchWorker:
             self.status.ready = False
 
     def run_once(self) -> int:
-        messages = self._poll()
+        messages = self._consumer.consume(self.config.batch_max_records, self.config.poll_timeout_s)
         records = [_to_record(m) for m in messages if _usable(m)]
         if records:
             started = time.perf_counter()
@@ -165,17 +165,6 @@ class BatchWorker:
                     idle()
         self._measure_lag()
         return len(records)
-
-    def _poll(self) -> list[Message]:
-        """What arrived while the last batch was processed, at once; when nothing did, wait up to the poll timeout
-        for the first record and take it with whatever is already fetched. So a batch never waits to fill: under
-        light load an event is processed as soon as it arrives, under heavy load batches grow by themselves."""
-        most = self.config.batch_max_records
-        messages = self._consumer.consume(most, 0)
-        if messages:
-            return messages
-        first = self._consumer.consume(1, self.config.poll_timeout_s)
-        return first + self._consumer.consume(most - 1, 0) if first and most > 1 else first
 
     # -- timers: work that is due without a record (SLA deadlines, the ERP rate limit) ------------------------------
     def _due_stages(self) -> list[Stage]:
@@ -223,10 +212,7 @@ class BatchWorker:
         for table in self._tables:
             table.persist(self._emitter.acknowledged.get(table.changelog_topic, {}))
         if not self.exactly_once and records:
-            # asynchronous: the next batch does not wait a round trip for it. Everything the batch changed is
-            # already acknowledged (outputs, changelog, local state); a commit lost in a crash or a rebalance only
-            # redelivers records whose effects are there, and every stage is idempotent (at-least-once).
-            self._consumer.commit(offsets=_next_offsets(records), asynchronous=True)
+            self._consumer.commit(offsets=_next_offsets(records), asynchronous=False)
         self._last_sent = dict(self._emitter.sent_by_topic)
         self._emitter.reset()
         self._remember_committed(records)
@@ -325,13 +311,6 @@ class BatchWorker:
         if records:
             for tp in _next_offsets(records):
                 self._committed[(tp.topic, tp.partition)] = tp.offset
-
-
-def _commit_failed_warning(error: KafkaError | None, partitions: list[TopicPartition]) -> None:
-    """Offsets are committed asynchronously; a failed commit costs redelivery of records already applied."""
-    if error is not None:
-        log.warning("offset commit failed; those records will be redelivered and skipped as duplicates",
-                    extra={"error": str(error), "partitions": [f"{tp.topic}:{tp.partition}" for tp in partitions]})
 
 
 def _usable(message: Message) -> bool:
