@@ -10,17 +10,15 @@ renders each order's document once, at flush, from the newest Order staged for i
 from __future__ import annotations
 
 import json
-import logging
-import time
 from typing import Any
 
 import orjson
 import redis
+from redis.client import Pipeline
 
 from processors import orders as o
 from streams.agents.order_outputs import line_statuses
-
-log = logging.getLogger(__name__)
+from streams.versioned_view import VersionedViewWriter
 
 # KEYS[i] an order's key; ARGV[2i-1] its version, ARGV[2i] its document. Per key: a newer version wins; equal or
 # older is skipped. Returns how many were written.
@@ -72,48 +70,24 @@ def order_document(order: o.Order) -> dict[str, Any]:
     }
 
 
-class OrderViewWriter:
-    RETRY_AFTER_FAILURE_S = 0.5
+class OrderViewWriter(VersionedViewWriter[o.Order]):
+    """Each order's document is rendered once, at flush, from the newest Order staged for it."""
+
+    what = "order views"
 
     def __init__(self, client: redis.Redis, prefix: str) -> None:
-        self.client, self.prefix = client, prefix
-        self._pending: dict[str, o.Order] = {}  # the newest order staged per id, rendered at flush
-        self._script = client.register_script(_CAS)
-        self._retry_at = 0.0
-        self.failures = 0
+        super().__init__(client, prefix, _CAS)
 
-    @property
-    def pending(self) -> int:
-        return len(self._pending)
+    def identity(self, order: o.Order) -> str:
+        return order.order_id
 
-    def stage(self, order: o.Order) -> None:
-        held = self._pending.get(order.order_id)
-        if held is None or held.version < order.version:
-            self._pending[order.order_id] = order
-
-    def flush(self) -> None:
-        if not self._pending or time.monotonic() < self._retry_at:
-            return
-        pending, self._pending = self._pending, {}
-        orders = list(pending.values())
-        try:
-            with self.client.pipeline(transaction=False) as pipe:
-                for start in range(0, len(orders), ORDERS_PER_CALL):
-                    chunk = orders[start:start + ORDERS_PER_CALL]
-                    args: list[object] = []
-                    for order in chunk:
-                        args.append(order.version)
-                        args.append(orjson.dumps(order_document(order)))
-                    self._script(keys=[order_key(self.prefix, order.order_id) for order in chunk], args=args,
-                                 client=pipe)
-                pipe.execute()
-        except redis.RedisError as error:
-            for order_id, order in pending.items():  # keep the newest of what failed and what came since
-                if order_id not in self._pending or self._pending[order_id].version < order.version:
-                    self._pending[order_id] = order
-            self._retry_at = time.monotonic() + self.RETRY_AFTER_FAILURE_S
-            self.failures += 1
-            log.error("Redis unavailable: %d order views held (%s)", len(self._pending), type(error).__name__)
+    def write(self, pipe: Pipeline, orders: list[o.Order]) -> None:
+        for start in range(0, len(orders), ORDERS_PER_CALL):
+            chunk = orders[start:start + ORDERS_PER_CALL]
+            args: list[object] = []
+            for order in chunk:
+                args += [order.version, orjson.dumps(order_document(order))]
+            self._script(keys=[order_key(self.prefix, order.order_id) for order in chunk], args=args, client=pipe)
 
 
 def read_order_document(client: redis.Redis, prefix: str, order_id: str) -> dict[str, Any] | None:

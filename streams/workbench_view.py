@@ -19,8 +19,10 @@ import time
 from typing import Any
 
 import redis
+from redis.client import Pipeline
 
 from processors import workbench as w
+from streams.versioned_view import VersionedViewWriter
 
 log = logging.getLogger(__name__)
 CLOSED_TTL_S = 30 * 24 * 3600
@@ -61,47 +63,23 @@ def case_document(case: w.ExceptionCase) -> dict[str, Any]:
     return document
 
 
-class WorkbenchViewWriter:
-    RETRY_AFTER_FAILURE_S = 0.5
+class WorkbenchViewWriter(VersionedViewWriter[w.ExceptionCase]):
+    what = "exception views"
 
     def __init__(self, client: redis.Redis, prefix: str) -> None:
-        self.client, self.prefix = client, prefix
-        self._pending: dict[str, w.ExceptionCase] = {}
-        self._script = client.register_script(_CAS)
-        self._retry_at = 0.0
-        self.failures = 0
+        super().__init__(client, prefix, _CAS)
 
-    @property
-    def pending(self) -> int:
-        return len(self._pending)
+    def identity(self, case: w.ExceptionCase) -> str:
+        return case.exception_id
 
-    def stage(self, case: w.ExceptionCase) -> None:
-        held = self._pending.get(case.exception_id)
-        if held is None or held.version < case.version:
-            self._pending[case.exception_id] = case
-
-    def flush(self) -> None:
-        if not self._pending or time.monotonic() < self._retry_at:
-            return
-        pending, self._pending = self._pending, {}
-        try:
-            with self.client.pipeline(transaction=False) as pipe:
-                for exception_id, case in pending.items():
-                    keys = [exception_key(self.prefix, exception_id), open_index_key(self.prefix),
-                            owner_index_key(self.prefix, case.raised.owner_team)]
-                    document = json.dumps(case_document(case), separators=(",", ":"))
-                    args = [case.version, document, case.raised.raised_at, "0" if case.closed else "1",
-                            exception_id, CLOSED_TTL_S]
-                    self._script(keys=keys, args=args, client=pipe)
-                pipe.execute()
-        except redis.RedisError as error:
-            for exception_id, case in pending.items():  # keep the newest of what failed and what came since
-                held = self._pending.get(exception_id)
-                if held is None or held.version < case.version:
-                    self._pending[exception_id] = case
-            self._retry_at = time.monotonic() + self.RETRY_AFTER_FAILURE_S
-            self.failures += 1
-            log.error("Redis unavailable: %d exception views held (%s)", len(self._pending), type(error).__name__)
+    def write(self, pipe: Pipeline, cases: list[w.ExceptionCase]) -> None:
+        for case in cases:
+            keys = [exception_key(self.prefix, case.exception_id), open_index_key(self.prefix),
+                    owner_index_key(self.prefix, case.raised.owner_team)]
+            document = json.dumps(case_document(case), separators=(",", ":"))
+            args = [case.version, document, case.raised.raised_at, "0" if case.closed else "1", case.exception_id,
+                    CLOSED_TTL_S]
+            self._script(keys=keys, args=args, client=pipe)
 
 
 def read_exception_document(client: redis.Redis, prefix: str, exception_id: str) -> dict[str, Any] | None:
