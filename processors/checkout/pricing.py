@@ -39,13 +39,15 @@ class PriceQuote:
         return self.unit_price * self.quantity
 
 
+# The account field that names the customer's scope of each rule (the same names in its stored record, which the
+# checkout read's Redis script looks up).
+SCOPE_FIELD = {PriceRule.CUSTOMER_CONTRACT: "customer_id", PriceRule.CUSTOMER_GROUP: "customer_group",
+               PriceRule.PRICE_LIST: "price_list_id"}
+
+
 def scope_of(rule: PriceRule, account: CustomerAccount) -> str | None:
     """Which scope id an entry of this rule must have to apply to this customer."""
-    if rule is PriceRule.CUSTOMER_CONTRACT:
-        return account.customer_id
-    if rule is PriceRule.CUSTOMER_GROUP:
-        return account.customer_group
-    return account.price_list_id
+    return getattr(account, SCOPE_FIELD[rule])  # type: ignore[no-any-return]
 
 
 def applicable_entries(entries: Iterable[PriceEntry], account: CustomerAccount) -> list[PriceEntry]:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from processors.checkout import CustomerAccount, PriceRule
-from processors.checkout.pricing import scope_of
+from processors.checkout.pricing import SCOPE_FIELD, scope_of
 from streams.snapshot.keys import checked_sku
 
 CUSTOMER_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}")
@@ -45,10 +45,7 @@ def is_valid_scope_id(scope_id: object) -> bool:
     return isinstance(scope_id, str) and SCOPE_PATTERN.fullmatch(scope_id) is not None
 
 
-# Which field of the stored account record names the customer's scope of each rule (processors.checkout.pricing
-# scope_of reads the same fields of the CustomerAccount); the cart script looks them up inside Redis.
-ACCOUNT_SCOPE_FIELD = {PriceRule.CUSTOMER_CONTRACT: "customer_id", PriceRule.CUSTOMER_GROUP: "customer_group",
-                       PriceRule.PRICE_LIST: "price_list_id"}
+ACCOUNT_SCOPE_FIELD = SCOPE_FIELD  # the stored account record's field naming each rule's scope (cart script)
 
 
 def price_scopes_for(account: CustomerAccount) -> list[tuple[PriceRule, str]]:
