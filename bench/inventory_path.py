@@ -192,7 +192,8 @@ def measured_pass(n: int, skus: int, batch: int) -> dict[str, Any]:
         per_s = n / seconds
         ratio = per_s / ceiling
         print(f"  distflow worker   {per_s:>9,.0f} ev/s   end to end (intake + SKU owner, {done['records_in']:,} "
-              f"records in {done['batches']:,} batches, {seconds:.2f} s)", flush=True)
+              f"records in {done['batches']:,} batches + {done['records_handed_over']:,} commands handed over "
+              f"in process, {seconds:.2f} s)", flush=True)
         print(f"  ratio             {ratio:>9.0%}        of the decode ceiling ({ceiling:,.0f} rec/s)")
         print(f"  peak RSS          {final['peak_rss_mb']:>9.0f} MB     worker process VmHWM "
               f"({final['rss_before_worker_mb']:.0f} MB after imports, before the worker was built)")
@@ -211,6 +212,7 @@ def measured_pass(n: int, skus: int, batch: int) -> dict[str, Any]:
             "ratio_to_ceiling": ratio, "peak_rss_mb": final["peak_rss_mb"],
             "rss_before_worker_mb": final["rss_before_worker_mb"], "worker_cpu_us_per_event": cpu_us,
             "worker_cpu_share": done["cpu_s"] / seconds, "batches": done["batches"],
+            "records_in": done["records_in"], "records_handed_over": done["records_handed_over"],
             "snapshot_entries": check["entries"], "snapshot_sample_mismatches": check["sample_mismatches"],
             "target_met": met}
 

@@ -60,22 +60,23 @@ def main() -> None:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         say("stopped", peak_rss_mb=proc_status_kb("VmHWM") / 1024, rss_before_worker_mb=rss_before_kb / 1024,
             cpu_user_s=usage.ru_utime, cpu_system_s=usage.ru_stime, records_in=status.records_in,
-            batches=status.batches)
+            records_handed_over=status.records_handed_over, batches=status.batches)
 
 
 def _count(status: Any, target: int, ready_at: float, timeout_s: float, thread: threading.Thread) -> None:
     first_batch_at = None
     cpu_at_ready = _cpu()
-    while status.records_in < target:
+    while status.records_in + status.records_handed_over < target:  # consumed, or handed over in process
         if time.time() - ready_at > timeout_s or not thread.is_alive():
-            say("error", detail=f"records_in {status.records_in} of {target} after {timeout_s} s")
+            say("error", detail=f"records_in {status.records_in} + handed over {status.records_handed_over} of "
+                                f"{target} after {timeout_s} s")
             return
         if first_batch_at is None and status.records_in:
             first_batch_at = time.time()
         time.sleep(POLL_S)
     done_at = time.time()
     say("done", ready_at=ready_at, first_batch_at=first_batch_at, done_at=done_at, records_in=status.records_in,
-        batches=status.batches, cpu_s=_cpu() - cpu_at_ready)
+        records_handed_over=status.records_handed_over, batches=status.batches, cpu_s=_cpu() - cpu_at_ready)
 
 
 def _cpu() -> float:

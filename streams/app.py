@@ -25,6 +25,7 @@ from streams.order_policy import (ItemMasterSourcing, SupplierLocations, erp_rat
 from streams.readmodel.items import item_master_table
 from streams.settings import Settings
 from streams.topic_names import DeployedCatalog
+from topics import catalog
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class Worker:
         self.metrics.worker_ready.set(1 if status.ready else 0)
         detail: dict[str, object] = {
             "assigned_partitions": len(status.assigned), "batches": status.batches, "records_in": status.records_in,
+            "records_handed_over": status.records_handed_over,
             "restored_records": status.restored_records,
             "consumer_lag_records": sum(self.engine.consumer_lag().values())}
         restoring = status.restoring
@@ -83,6 +85,7 @@ def worker_config(settings: Settings) -> WorkerConfig:
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         max_poll_interval_ms=settings.kafka_max_poll_interval_ms,
         idempotent_producer=settings.kafka_idempotent_producer,
+        handoff_topics=(DeployedCatalog(settings)[catalog.INVENTORY_COMMANDS],) if settings.handoff_in_process else (),
         transactional_id=f"{settings.app_id}-{socket.gethostname()}" if settings.exactly_once else None)
 
 

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     state_dir: Path = Path("var/state")
     batch_max_records: int = Field(5_000, ge=1)
     batch_poll_timeout_ms: int = Field(20, ge=1)
+    handoff_in_process: bool = Field(True, description="apply a translated command in the worker that translated "
+                                                        "it when that worker owns its SKU, instead of a round trip "
+                                                        "through distflow.inventory-commands")
     worker_metrics_port: int = 9102
     dedupe_window_ms: int = Field(24 * 60 * 60 * 1000, ge=1)
     dedupe_window_max_ids: int = Field(256, ge=1)

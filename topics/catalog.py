@@ -106,7 +106,9 @@ DEAD_LETTERS = TopicSpec(
 # --- internal ----------------------------------------------------------------------------------------------------------
 INVENTORY_COMMANDS = TopicSpec(
     "distflow.inventory-commands", Role.INTERNAL, "sku", "internal/inventory_command", D, (D,),
-    "Validated inventory facts and reservation requests, re-keyed by SKU so the SKU's owner decides alone.")
+    "Validated inventory facts and reservation requests, re-keyed by SKU so the SKU's owner decides alone. A fact "
+    "whose SKU is owned by the worker that translated it is applied there in process and not written here "
+    "(DISTFLOW_HANDOFF_IN_PROCESS, on by default).")
 RESERVATION_RESULTS = TopicSpec(
     "distflow.reservation-results", Role.INTERNAL, "order_id", "internal/reservation_result", D, (D,),
     "The SKU owner's answers to reservation requests, keyed by order for the order saga.")

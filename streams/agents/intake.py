@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 from collections import Counter, defaultdict
 from collections.abc import Callable, Container, Mapping, Sequence
 
@@ -65,6 +66,7 @@ class IntakeStage:
         self._commands_topic = names[catalog.INVENTORY_COMMANDS]
         self._order_commands_topic = names[catalog.ORDER_COMMANDS]
         self._commands_schema = catalog.INVENTORY_COMMANDS.value_schema or ""
+        self._encode_command = partial(codec.encode, self._commands_topic, self._commands_schema)
         self._order_commands_schema = catalog.ORDER_COMMANDS.value_schema or ""
         self._dead_letters_topic = names[catalog.DEAD_LETTERS]
 
@@ -105,9 +107,9 @@ class IntakeStage:
         # (_reject_event), not for every event.
         headers = _correlation_header(envelope)
         encode, emit = self.codec.encode, out.emit
-        for cmd in commands:
-            emit(OutputRecord(self._commands_topic, cmd.sku.encode(),
-                              encode(self._commands_topic, self._commands_schema, cmd.record), headers=headers))
+        for cmd in commands:  # to the SKU's owner: in process when that is this worker (streams/engine/handoff.py)
+            out.send_routed(self._commands_topic, cmd.sku.encode(), cmd.record, self._encode_command, headers,
+                            record)
         for order_cmd in order_commands:
             emit(OutputRecord(self._order_commands_topic, order_cmd.order_id.encode(),
                               encode(self._order_commands_topic, self._order_commands_schema, order_cmd.record),

@@ -76,14 +76,16 @@ class InventoryStage:
         self._availability_schema = catalog.AVAILABILITY_CHANGES.value_schema or ""
 
     def process(self, records: Sequence[InputRecord], out: Emitter) -> None:
-        decoded = self.codec.decode_many([r.value for r in records], catalog.INVENTORY_COMMANDS.value_schema or "")
         by_sku: dict[tuple[int, bytes], list[tuple[InputRecord, Command]]] = {}
         partitions = self.partitions
-        for record, command in zip(records, decoded):
+        for record, command in zip(records, self._commands(records)):
             if isinstance(command, DecodeError):
                 self._dead_letter(record, command.reason_code, command.reason, out)
                 continue
             sku = str(command["sku"]).encode()
+            if record.origin is not None:  # handed over in process: routed to its owner partition, never encoded
+                by_sku.setdefault((record.partition, sku), []).append((record, command))
+                continue
             owner = self._owners.get(sku)
             if owner is None:
                 owner = self._owner_of(sku, partitions)
@@ -94,6 +96,13 @@ class InventoryStage:
         now_ms = self.clock_ms()
         for (partition, sku), items in by_sku.items():
             self._apply_sku(partition, sku, items, now_ms, out)
+
+    def _commands(self, records: Sequence[InputRecord]) -> list[Command | DecodeError]:
+        """Consumed commands decoded in one pass; handed-over ones are already records."""
+        consumed = [r.value for r in records if r.origin is None]
+        decoded = iter(self.codec.decode_many(consumed, catalog.INVENTORY_COMMANDS.value_schema or "")
+                       if consumed else ())
+        return [r.decoded if r.origin is not None else next(decoded) for r in records]
 
     @property
     def partitions(self) -> int:
@@ -125,7 +134,7 @@ class InventoryStage:
         sku = sku_key.decode()
         before = self.table.get(partition, sku_key) or inv.empty_inventory(sku)
         current, run, runs, net = before, [], 0, None
-        newest = items[-1][0]  # one SKU's commands all come from one partition of one topic
+        newest = items[-1][0].source  # the consumed record (a handed-over command names its source event's)
         offsets = {f"{newest.topic}:{newest.partition}": newest.offset}
         for record, command in items:
             try:
@@ -229,6 +238,7 @@ class InventoryStage:
         out.send(topic, key.encode(), value, (("correlation_id", correlation.encode()),))
 
     def _dead_letter(self, record: InputRecord, reason_code: str, reason: str, out: Emitter) -> None:
+        record = record.source  # a handed-over command was never written: the source event is what to replay
         log.warning("dead-lettered %s: %s", record.position, reason, extra={"reason_code": reason_code})
         self.metrics.dead_letters.labels(record.topic, reason_code).inc()
         out.emit(dead_letter(self.codec, self.out_topics[catalog.DEAD_LETTERS], record, reason_code, reason))

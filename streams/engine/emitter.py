@@ -6,7 +6,8 @@ from collections.abc import Callable, Sequence
 
 from confluent_kafka import KafkaError, Message, Producer
 
-from streams.engine.records import OutputRecord
+from streams.engine.handoff import HandoffRoutes
+from streams.engine.records import InputRecord, OutputRecord
 
 
 class DeliveryFailed(RuntimeError):
@@ -14,11 +15,14 @@ class DeliveryFailed(RuntimeError):
 
 
 class Emitter:
-    def __init__(self, producer: Producer) -> None:
+    def __init__(self, producer: Producer, routes: HandoffRoutes | None = None) -> None:
         self._producer = producer
         self._errors: list[str] = []
+        self.routes = routes
         self.acknowledged: dict[str, dict[int, int]] = defaultdict(dict)
         self.sent_by_topic: dict[str, int] = defaultdict(int)
+        self.handed_over: dict[str, list[InputRecord]] = defaultdict(list)  # topic -> records for a local stage
+        self.handed_over_count = 0  # this batch
 
     def emit(self, record: OutputRecord) -> None:
         self._produce(record.topic, record.key, record.value, record.partition, record.headers or None,
@@ -32,6 +36,28 @@ class Emitter:
              headers: Sequence[tuple[str, bytes]] | None = None) -> None:
         """An output record without building an OutputRecord first (the hot path): partitioned by its key."""
         self._produce(topic, key, value, None, headers, self._on_output)
+
+    def send_routed(self, topic: str, key: bytes, record: object, encode: Callable[[object], bytes],
+                    headers: Sequence[tuple[str, bytes]], origin: InputRecord) -> None:
+        """A keyed record for a topic a stage of this worker consumes: handed to that stage in this batch when its
+        partition is ours (``HandoffRoutes``), else encoded and produced (partitioned by murmur2 of its key)."""
+        routes = self.routes
+        partition = routes.local_partition(topic, key) if routes is not None else None
+        if partition is None:
+            self._produce(topic, key, encode(record), None, headers, self._on_routed)
+            return
+        self.handed_over[topic].append(InputRecord(topic, partition, -1, key, None, tuple(headers),
+                                                   origin.timestamp_ms, record, origin))
+        self.sent_by_topic[f"{topic}:in-process"] += 1
+        self.handed_over_count += 1
+
+    def take_handed_over(self, topics: Sequence[str]) -> list[InputRecord]:
+        taken: list[InputRecord] = []
+        for topic in topics:
+            records = self.handed_over.pop(topic, None)
+            if records:
+                taken.extend(records)
+        return taken
 
     def emit_changelog(self, topic: str, partition: int, key: bytes, value: bytes | None) -> None:
         self._produce(topic, key, value, partition, None, self._on_changelog)
@@ -56,6 +82,12 @@ class Emitter:
         if error is not None:
             self._errors.append(f"{message.topic()}: {error}")
 
+    def _on_routed(self, error: KafkaError | None, message: Message) -> None:
+        if error is not None:
+            self._errors.append(f"{message.topic()}: {error}")
+        elif self.routes is not None:
+            self.routes.acknowledged(message.topic(), message.partition(), message.offset())
+
     def _on_changelog(self, error: KafkaError | None, message: Message) -> None:
         if error is not None:
             self._errors.append(f"{message.topic()}[{message.partition()}]: {error}")
@@ -76,3 +108,5 @@ class Emitter:
     def reset(self) -> None:
         self.acknowledged.clear()
         self.sent_by_topic.clear()
+        self.handed_over.clear()
+        self.handed_over_count = 0

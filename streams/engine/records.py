@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,10 +14,21 @@ class InputRecord:
     value: bytes | None
     headers: tuple[tuple[str, bytes | None], ...]
     timestamp_ms: int
+    # Handed over in process (streams/engine/handoff.py): the record as the producing stage built it (value is
+    # None: it was never encoded) and the consumed record it was derived from, whose offset is what commits.
+    decoded: Any = None
+    origin: "InputRecord | None" = None
 
     @property
     def position(self) -> str:
+        if self.origin is not None:
+            return self.origin.position
         return f"{self.topic}:{self.partition}@{self.offset}"
+
+    @property
+    def source(self) -> "InputRecord":
+        """The consumed record behind this one: itself, or what it was handed over from."""
+        return self.origin if self.origin is not None else self
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 
 from streams.engine.emitter import Emitter
+from streams.engine.handoff import HandoffRoutes
 from streams.engine.records import InputRecord
 from streams.engine.restore import RestoreObserver, RestoreSnapshot, restore
 from streams.engine.stage import Stage
@@ -51,6 +52,9 @@ class WorkerConfig:
     # records (and older generations over every live state object): ~15 % of the worker's CPU on the inventory path.
     # Reference counting still frees everything acyclic at once; only cyclic garbage waits a little longer.
     gc_thresholds: tuple[int, int, int] | None = (50_000, 20, 100)
+    # Topics whose records a stage hands to the consuming stage in process when the partition is this worker's
+    # (streams/engine/handoff.py); empty: every record goes through the broker.
+    handoff_topics: tuple[str, ...] = ()
 
 
 @dataclass
@@ -58,6 +62,7 @@ class WorkerStatus:
     ready: bool = False
     batches: int = 0
     records_in: int = 0
+    records_handed_over: int = 0  # records a stage handed to another in process (never consumed)
     assigned: tuple[tuple[str, int], ...] = ()
     restored_records: int = 0
     last_batch_at: float = 0.0
@@ -80,10 +85,13 @@ class BatchWorker:
         self._lag_measured_at = float("-inf")
         self._stage_by_topic = {topic: stage for stage in self.stages for topic in stage.input_topics}
         self._tables: list[ChangelogTable] = [t for s in self.stages for t in s.tables]  # type: ignore[type-arg]
+        self._routes = HandoffRoutes(config.handoff_topics) if config.handoff_topics else None
         self._consumer = Consumer(self._consumer_config())
         self._producer = Producer(self._producer_config())
-        self._emitter = Emitter(self._producer)
+        self._emitter = Emitter(self._producer, self._routes)
         self._last_sent: dict[str, int] = {}
+        self._paused: list[TopicPartition] = []  # other inputs, while hand-off partitions catch up after assignment
+        self._catch_up_until = 0.0
 
     # -- configuration ------------------------------------------------------------------------------------------------
     def _consumer_config(self) -> dict[str, object]:
@@ -93,7 +101,9 @@ class BatchWorker:
                 "session.timeout.ms": cfg.session_timeout_ms, "heartbeat.interval.ms": cfg.heartbeat_interval_ms,
                 "max.poll.interval.ms": cfg.max_poll_interval_ms, "fetch.wait.max.ms": 10,
                 "fetch.max.bytes": 52_428_800, "max.partition.fetch.bytes": 10_485_760,
-                "queued.max.messages.kbytes": 262_144, **cfg.consumer_overrides}
+                "queued.max.messages.kbytes": 262_144,
+                # hand-offs start at a partition's end (HandoffRoutes): the consumer must say when it got there
+                "enable.partition.eof": bool(cfg.handoff_topics), **cfg.consumer_overrides}
 
     def _producer_config(self) -> dict[str, object]:
         cfg = self.config
@@ -141,7 +151,9 @@ class BatchWorker:
 
     def run_once(self) -> int:
         messages = self._consumer.consume(self.config.batch_max_records, self.config.poll_timeout_s)
-        records = [_to_record(m) for m in messages if _usable(m)]
+        records = [_to_record(m) for m in messages if self._usable(m)]
+        if self._routes is not None:
+            self._catch_up_handoff_partitions()
         if records:
             started = time.perf_counter()
             if self.exactly_once:
@@ -187,14 +199,26 @@ class BatchWorker:
             raise
 
     # -- one batch -----------------------------------------------------------------------------------------------------
+    MAX_HANDOFF_PASSES = 8
+
     def _process(self, records: list[InputRecord]) -> None:
+        """Each stage gets its consumed records, then what earlier stages handed to it in process. A record handed
+        back to a stage that already ran (a cycle: order → reservation → answer) takes another pass."""
         by_stage: dict[str, list[InputRecord]] = defaultdict(list)
         for record in records:
             by_stage[self._stage_by_topic[record.topic].name].append(record)
-        for stage in self.stages:
-            stage_records = by_stage.get(stage.name)
-            if stage_records:
-                stage.process(stage_records, self._emitter)
+        emitter = self._emitter
+        for _ in range(self.MAX_HANDOFF_PASSES):
+            for stage in self.stages:
+                stage_records = by_stage.pop(stage.name, [])
+                if emitter.handed_over:
+                    stage_records += emitter.take_handed_over(stage.input_topics)
+                if stage_records:
+                    stage.process(stage_records, emitter)
+            if not emitter.handed_over:
+                return
+        raise RuntimeError(f"records still handed over after {self.MAX_HANDOFF_PASSES} passes: "
+                           f"{sorted(emitter.handed_over)}")
 
     def _commit(self, records: list[InputRecord]) -> None:
         for table in self._tables:
@@ -214,6 +238,7 @@ class BatchWorker:
         if not self.exactly_once and records:
             self._consumer.commit(offsets=_next_offsets(records), asynchronous=False)
         self._last_sent = dict(self._emitter.sent_by_topic)
+        self.status.records_handed_over += self._emitter.handed_over_count
         self._emitter.reset()
         self._remember_committed(records)
         self.status.batches += 1
@@ -234,6 +259,24 @@ class BatchWorker:
                 log.exception("aborting the transaction failed")
         self._emitter.reset()
 
+    # -- in-process hand-off ------------------------------------------------------------------------------------------
+    HANDOFF_CATCH_UP_S = 5.0
+
+    def _catch_up_handoff_partitions(self) -> None:
+        """After an assignment, the hand-off partitions are read to their end before the other inputs: until then
+        every record routed to them goes through the broker, and hand-offs start only once those are consumed
+        (HandoffRoutes). Bounded: after HANDOFF_CATCH_UP_S everything is read again, and hand-offs start whenever
+        the end is reached."""
+        waiting = self._routes.waiting()  # type: ignore[union-attr]
+        if waiting and not self._paused and time.monotonic() < self._catch_up_until:
+            others = [TopicPartition(t, p) for (t, p) in self.status.assigned if (t, p) not in waiting]
+            if others:
+                self._consumer.pause(others)
+                self._paused = others
+        elif self._paused and (not waiting or time.monotonic() >= self._catch_up_until):
+            self._consumer.resume(self._paused)
+            self._paused = []
+
     # -- rebalance -----------------------------------------------------------------------------------------------------
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         assigned = {(tp.topic, tp.partition) for tp in partitions}
@@ -242,6 +285,13 @@ class BatchWorker:
         self._tell_partition_counts(consumer)
         report = restore(self.config.client_config, to_restore, observer=self._restore_progress)
         self.status.restored_records += report.records
+        if self._routes is not None:
+            for topic in self._routes.topics:
+                ours = [p for (t, p) in assigned if t == topic]
+                if ours:
+                    count = len(consumer.list_topics(topic, timeout=10).topics[topic].partitions)
+                    self._routes.assigned(topic, ours, count)
+            self._catch_up_until = time.monotonic() + self.HANDOFF_CATCH_UP_S
         self._track_committed(consumer, partitions)
         self.status.assigned = tuple(sorted(assigned))
         self.status.ready = True
@@ -258,6 +308,12 @@ class BatchWorker:
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         revoked = {(tp.topic, tp.partition) for tp in partitions}
+        if self._routes is not None:
+            for topic, partition in revoked:
+                self._routes.revoked(topic, (partition,))
+            if self._paused:
+                consumer.resume(self._paused)
+                self._paused = []
         for table in self._tables:
             for topic, partition in revoked:
                 if topic == table.source_topic:
@@ -312,14 +368,15 @@ class BatchWorker:
             for tp in _next_offsets(records):
                 self._committed[(tp.topic, tp.partition)] = tp.offset
 
-
-def _usable(message: Message) -> bool:
-    error = message.error()
-    if error is None:
-        return True
-    if error.code() != KafkaError._PARTITION_EOF:
-        log.warning("consumer error", extra={"error": str(error)})
-    return False
+    def _usable(self, message: Message) -> bool:
+        error = message.error()
+        if error is None:
+            return True
+        if error.code() != KafkaError._PARTITION_EOF:
+            log.warning("consumer error", extra={"error": str(error)})
+        elif self._routes is not None:
+            self._routes.reached_end(message.topic(), message.partition(), message.offset())
+        return False
 
 
 def _to_record(message: Message) -> InputRecord:

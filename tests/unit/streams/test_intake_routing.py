@@ -20,6 +20,9 @@ class Out:
     def emit(self, record: OutputRecord) -> None:
         self.records.append(record)
 
+    def send_routed(self, topic, key, record, encode, headers, origin) -> None:  # type: ignore[no-untyped-def]
+        self.records.append(OutputRecord(topic, key, encode(record), headers=tuple(headers)))
+
 
 def setup(suppliers: frozenset[str] = frozenset()):  # type: ignore[no-untyped-def]
     settings = Settings(topic_prefix="intake-test.")
