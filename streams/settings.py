@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     api_batch_max_skus: int = Field(500, ge=1, le=5_000, description="most SKUs in one POST /v1/availability/query")
     api_redis_timeout_ms: int = Field(500, ge=1, description="Redis connect/read timeout of the API (then 503)")
     api_channels: str = Field("", description="'channel=LOC1,LOC2;channel2=LOC3': which locations sell to a channel")
+    api_near_cache_entries: int = Field(100_000, ge=0, description="availability entries the API keeps in process, "
+                                        "kept fresh by Redis invalidations (CLIENT TRACKING); 0: no near cache")
 
     # snapshot (worker side of the Redis read model)
     snapshot_redis_timeout_ms: int = Field(2_000, ge=1, description="Redis connect/read timeout of a flush")

@@ -5,7 +5,8 @@ Nothing connects at import: run_api builds the Redis client inside the server's 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from typing import Any
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry
@@ -16,7 +17,7 @@ from streams.api.checkout import CHECKOUT, CheckoutContext
 from streams.api.exceptions import (
     WORKBENCH, ActionSink, DictExceptionReader, ExceptionReader, RecordingActionSink, WorkbenchContext)
 from streams.api.exceptions_replay import REPLAYER, DeadLetterReplayer, RecordingReplayer
-from streams.api.metrics import ApiMetrics
+from streams.api.metrics import ApiMetrics, NearCacheCollector
 from streams.api.orders import ORDERS, DictOrderReader, OrderReader, RedisOrderReader
 from streams.api.openapi import build_document
 from streams.api.queries import parse_channels
@@ -53,6 +54,9 @@ def build_api(settings: Settings, reader: AvailabilityReader, *, registry: Colle
         middleware.answer_errors,
         middleware.authorize(authenticator, limiter, {route.name: route.scope for route in ROUTES}),
     ])
+    near_cache = getattr(reader, "cache", None)
+    if near_cache is not None:
+        registry.register(NearCacheCollector(near_cache))
     app[CONTEXT] = ServingContext(reader, parse_channels(settings.api_channels),
                                   settings.api_read_your_writes_wait_ms, settings.api_batch_max_skus, clock_ms,
                                   registry)
@@ -65,6 +69,13 @@ def build_api(settings: Settings, reader: AvailabilityReader, *, registry: Colle
     app[OPENAPI_DOCUMENT] = build_document(ROUTES, batch_max_skus=settings.api_batch_max_skus)
     for route in ROUTES:
         app.router.add_route(route.method, route.router_path, route.handler, name=route.name)
+
+    async def reader_lifecycle(_: web.Application) -> AsyncIterator[None]:
+        await reader.start()  # the near cache's invalidation listener runs in the server's loop
+        yield
+        await reader.stop()
+
+    app.cleanup_ctx.append(reader_lifecycle)
     return app
 
 
@@ -73,10 +84,9 @@ async def _serving_app(settings: Settings) -> web.Application:
     from streams.api.exceptions_replay import KafkaReplayer
     from streams.snapshot.connection import snapshot_reader_client
     from streams.readmodel.reader import RedisCheckoutReader
-    from streams.snapshot.reader import RedisAvailabilityReader
 
     client = snapshot_reader_client(settings)
-    app = build_api(settings, RedisAvailabilityReader(client, settings.redis_key_prefix),
+    app = build_api(settings, availability_reader(settings, client),
                     checkout_reader=RedisCheckoutReader(client, settings.redis_key_prefix),
                     order_reader=RedisOrderReader(client, settings.redis_key_prefix),
                     exception_reader=RedisExceptionReader(client, settings.redis_key_prefix),
@@ -89,6 +99,19 @@ async def _serving_app(settings: Settings) -> web.Application:
 
     app.on_cleanup.append(close_redis)
     return app
+
+
+def availability_reader(settings: Settings, client: Any) -> AvailabilityReader:
+    """Redis, behind the near cache unless DISTFLOW_API_NEAR_CACHE_ENTRIES is 0."""
+    from streams.snapshot.near_cache import NearCachedAvailabilityReader
+    from streams.snapshot.reader import RedisAvailabilityReader
+
+    redis_reader = RedisAvailabilityReader(client, settings.redis_key_prefix)
+    if settings.api_near_cache_entries == 0:
+        return redis_reader
+    return NearCachedAvailabilityReader(redis_reader, client, settings.redis_key_prefix,
+                                        settings.api_near_cache_entries,
+                                        answer_timeout_s=settings.api_redis_timeout_ms / 1000)
 
 
 # The cyclic GC: a request allocates thousands of short-lived objects, and the decoded-value caches keep tens of

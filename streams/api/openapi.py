@@ -92,7 +92,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "type": "object", "required": ["ready", "writer_last_flush_ms", "writer_heartbeat_age_ms"],
         "properties": {"ready": {"const": True}, "writer_last_flush_ms": {"type": ["integer", "null"]},
                        "writer_heartbeat_age_ms": {"type": ["integer", "null"],
-                                                   "description": "informational: quiet is not dead"}}},
+                                                   "description": "informational: quiet is not dead"},
+                       "near_cache": {
+                           "type": "object",
+                           "description": "the availability near cache (absent: off); tracking false: Redis "
+                                          "invalidations are not being received, every read goes to Redis",
+                           "required": ["enabled", "tracking", "entries", "max_entries"],
+                           "properties": {"enabled": {"type": "boolean"}, "tracking": {"type": "boolean"},
+                                          "entries": {"type": "integer"}, "max_entries": {"type": "integer"}}}}},
     "OpenApiDocument": {"type": "object", "required": ["openapi", "paths"]},
 }
 PARAMETERS.update(checkout_openapi.PARAMETERS)

@@ -117,7 +117,11 @@ async def readiness(request: web.Request) -> web.Response:
     await context.reader.check_reachable()
     heartbeat_ms = await context.reader.writer_heartbeat_ms()
     age_ms = None if heartbeat_ms is None else max(0, context.clock_ms() - heartbeat_ms)
-    return json_response(200, {"ready": True, "writer_last_flush_ms": heartbeat_ms, "writer_heartbeat_age_ms": age_ms})
+    answer: dict[str, object] = {"ready": True, "writer_last_flush_ms": heartbeat_ms, "writer_heartbeat_age_ms": age_ms}
+    near_cache = context.reader.near_cache_status()
+    if near_cache is not None:
+        answer["near_cache"] = near_cache.as_dict()
+    return json_response(200, answer)
 
 
 async def openapi_document(request: web.Request) -> web.Response:

@@ -5,6 +5,7 @@ import asyncio
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -69,6 +70,16 @@ class AvailabilityReader(ABC):
 
     async def get(self, sku: str) -> AvailabilityEntry | None:
         return (await self.get_many([sku]))[sku]
+
+    async def start(self) -> None:
+        """Called once the API's event loop runs (e.g. the near cache starts listening for invalidations)."""
+
+    async def stop(self) -> None:
+        """Called when the API shuts down."""
+
+    def near_cache_status(self) -> Any:
+        """The near cache's state for /readyz (streams.snapshot.near_cache.NearCacheStatus), None without one."""
+        return None
 
     async def wait_for_version(self, sku: str, min_version: int, timeout_ms: int) -> AvailabilityEntry | None:
         """The SKU's entry once its version is ≥ min_version, or — after timeout_ms — whatever is visible then."""
