@@ -2,7 +2,8 @@
 
     python -m bench.api_throughput   (BENCH_API_RATE, BENCH_API_SECONDS, BENCH_API_SAT_SECONDS,
                                       BENCH_API_CONCURRENCY, BENCH_API_ENTRIES, BENCH_API_BATCH_SKUS,
-                                      BENCH_API_REPLICAS)
+                                      BENCH_API_REPLICAS, BENCH_API_NEAR_CACHE_ENTRIES, BENCH_API_WARM,
+                                      BENCH_API_WRITES_PER_S)
 
 A fresh redis-server holds N entries (default 50,000) written with the real SnapshotWriter. The API runs in its own
 process (bench/api_server.py) on a free loopback port, once over RedisAvailabilityReader (exactly `distflow api`),
@@ -25,6 +26,19 @@ one of them (the most one process gives, the ratio's basis).
 * saturated: closed loop, BENCH_API_CONCURRENCY requests in flight, for BENCH_API_SAT_SECONDS: the most rps.
 
 Ratio = Redis ÷ dict, on the saturated rps (and CPU per request).
+
+The near cache (streams/snapshot/near_cache.py, DISTFLOW_API_NEAR_CACHE_ENTRIES, on by default with 100,000
+entries) is what `distflow api` runs, so it is on here. Read the Redis figures with its hit rate, printed per run
+(from the API processes' /metrics): the snapshot does NOT change while the benchmark runs, so once a process has
+read a SKU every later read of it is a hit, answered from the process's memory without Redis — the figures then
+measure the API with a warm near cache, not a Redis round trip per request. In production every write of a SKU
+costs its next read in each API process a miss. Before measuring, every API process is asked once for every SKU
+(batches of 500; BENCH_API_WARM=0 skips it), both readers alike, so the runs measure a process that has been
+serving for a while rather than its first seconds. BENCH_API_NEAR_CACHE_ENTRIES=0 measures the Redis reader alone
+(every lookup a Redis read: the figures before the near cache, and the worst case of a SKU written between every
+two reads); a value below BENCH_API_ENTRIES gives a partial hit rate. BENCH_API_WRITES_PER_S (default 0) has a
+SnapshotWriter rewrite that many random entries per second during the Redis reader's runs (each write invalidates
+the SKU in every API process), to see the hit rate and the figures under writes.
 """
 from __future__ import annotations
 
@@ -64,12 +78,125 @@ def write_entries(redis_url: str, prefix: str, n: int, now: int) -> float:
     return time.perf_counter() - started
 
 
+class Churn:
+    """Rewrites `rate` random entries per second (newer versions) with the real SnapshotWriter until stopped, in a
+    process of its own (not this load generator's)."""
+
+    def __init__(self, redis_url: str, prefix: str, entries: int, rate: float, now: int) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        self._stop_event = context.Event()
+        self._written = context.Value("q", 0)
+        self._process = context.Process(target=churn, name="bench-churn", daemon=True, args=(
+            redis_url, prefix, entries, rate, now, self._stop_event, self._written))
+
+    def start(self) -> None:
+        self._process.start()
+
+    @property
+    def written(self) -> int:
+        return int(self._written.value)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self._process.join(10)
+
+
+def churn(redis_url: str, prefix: str, entries: int, rate: float, now: int, stop: Any, written: Any) -> None:
+    from dataclasses import replace
+
+    from streams.snapshot.connection import snapshot_writer_client
+    from streams.snapshot.writer import SnapshotWriter
+
+    client = snapshot_writer_client(build_api_settings(redis_url, prefix, 0))
+    writer = SnapshotWriter(client, prefix)
+    base = availability_entries(entries, now)
+    rng = random.Random(5)
+    version = 10
+    done = 0
+    started = time.monotonic()
+    while not stop.wait(0.01):
+        due = int((time.monotonic() - started) * rate) - done
+        for _ in range(max(0, due)):
+            version += 1
+            writer.stage(replace(base[rng.randrange(entries)], version=version))
+        if due > 0:
+            writer.flush(now)
+            done += due
+            written.value = done
+    client.close()
+
+
 def api_settings_values(redis_url: str, prefix: str, port: int) -> dict[str, Any]:
     import os
 
-    return {"redis_url": redis_url, "redis_key_prefix": prefix, "api_host": "127.0.0.1", "api_port": port,
-            "api_keys": f"{API_KEY}=availability:read", "api_rate_limit_per_s": 1e9, "api_rate_limit_burst": 10**9,
-            "log_level": os.environ.get("BENCH_LOG_LEVEL", "INFO"), "log_format": "json"}
+    values: dict[str, Any] = {
+        "redis_url": redis_url, "redis_key_prefix": prefix, "api_host": "127.0.0.1", "api_port": port,
+        "api_keys": f"{API_KEY}=availability:read", "api_rate_limit_per_s": 1e9, "api_rate_limit_burst": 10**9,
+        "log_level": os.environ.get("BENCH_LOG_LEVEL", "INFO"), "log_format": "json"}
+    if os.environ.get("BENCH_API_NEAR_CACHE_ENTRIES", "") != "":
+        values["api_near_cache_entries"] = int(os.environ["BENCH_API_NEAR_CACHE_ENTRIES"])
+    return values
+
+
+NEAR_CACHE_PREFIX = "distflow_api_near_cache_"
+
+
+def near_cache_counts(bases: Sequence[str]) -> dict[str, float]:
+    """The near cache's counters summed over the API processes (empty: no near cache)."""
+    import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    totals: dict[str, float] = {}
+    for base in bases:
+        with urllib.request.urlopen(base + "/metrics", timeout=10) as response:
+            body = response.read().decode()
+        for family in text_string_to_metric_families(body):
+            for sample in family.samples:
+                if sample.name.startswith(NEAR_CACHE_PREFIX) and sample.name.endswith("_total"):
+                    name = sample.name[len(NEAR_CACHE_PREFIX):-len("_total")]
+                    totals[name] = totals.get(name, 0.0) + sample.value
+    return totals
+
+
+def near_cache_use(before: dict[str, float], after: dict[str, float]) -> dict[str, Any] | None:
+    """What the near cache answered between two readings: SKU lookups by outcome and the hit rate."""
+    if not after:
+        return None
+    delta = {name: after[name] - before.get(name, 0.0) for name in after}
+    looked_up = delta.get("hits", 0.0) + delta.get("misses", 0.0) + delta.get("bypassed", 0.0)
+    return {"hits": int(delta.get("hits", 0)), "misses": int(delta.get("misses", 0)),
+            "bypassed": int(delta.get("bypassed", 0)), "invalidations": int(delta.get("invalidations", 0)),
+            "hit_rate": delta.get("hits", 0.0) / looked_up if looked_up else 0.0}
+
+
+def warm_up(base: str, entries: int, batch: int = 500) -> None:
+    """Ask the API once for every SKU of the snapshot (as a process that has served for a while has)."""
+    import urllib.request
+
+    for start in range(0, entries, batch):
+        body = json.dumps({"skus": [sku_name(i) for i in range(start, min(entries, start + batch))]}).encode()
+        request = urllib.request.Request(base + "/v1/availability/query", data=body, method="POST", headers={
+            "Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+
+
+def wait_for_tracking(base: str) -> None:
+    """Until /readyz says the near cache tracks invalidations (bounded; no near cache: at once)."""
+    import urllib.request
+
+    deadline = time.monotonic() + 30
+    while True:
+        with urllib.request.urlopen(base + "/readyz", timeout=10) as response:
+            near_cache = json.loads(response.read()).get("near_cache")
+        if near_cache is None or near_cache["tracking"]:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the API at {base} never started tracking invalidations for its near cache")
+        time.sleep(0.05)
 
 
 def build_api_settings(redis_url: str, prefix: str, port: int):  # type: ignore[no-untyped-def]
@@ -228,12 +355,26 @@ def measure_reader(reader: str, redis_url: str, prefix: str, entries: int, now: 
     bases = [f"http://127.0.0.1:{api.port}" for api in apis]
     pids = [api.proc.pid for api in apis]
     results: dict[str, Any] = {"replicas": replicas}
+    writes_per_s = env_float("BENCH_API_WRITES_PER_S", 0) if reader == "redis" else 0.0
+    churn = Churn(redis_url, prefix, entries, writes_per_s, now) if writes_per_s > 0 else None
     try:
+        for base in bases:
+            wait_for_tracking(base)
+            if env_int("BENCH_API_WARM", 1):
+                warm_up(base, entries)
+        if churn is not None:
+            churn.start()
+            results["writes_per_s"] = writes_per_s
         for kind in ("single", "batch"):
+            counts = near_cache_counts(bases)
             at_rate = asyncio.run(paced(bases, requests, kind, rate, seconds, 1.0, pids,
                                         redis_pid if reader == "redis" else None))
+            counts_paced = near_cache_counts(bases)
             top = asyncio.run(saturated(bases[0], requests, kind, concurrency, sat_seconds, pids[0]))
+            at_rate["near_cache"] = near_cache_use(counts, counts_paced)
+            top["near_cache"] = near_cache_use(counts_paced, near_cache_counts(bases))
             results[kind] = {"paced": at_rate, "saturated": top}
+            cached = at_rate["near_cache"]
             print(f"  {reader:<5} {kind:<6}  @{rate:,.0f}/s: {at_rate['rps']:7,.0f} rps  "
                   f"p50 {at_rate['p50_ms']:6.2f} ms"
                   f"  p99 {at_rate['p99_ms']:7.2f} ms  errors {at_rate['errors_by_status'] or 0}"
@@ -241,9 +382,15 @@ def measure_reader(reader: str, redis_url: str, prefix: str, entries: int, now: 
                   f"{at_rate['server_cpu_us_per_req']:5.0f} us/req"
                   + (f" (+ Redis {at_rate['redis_cpu_us_per_req']:.0f})" if reader == "redis" else "")
                   + f"  | saturated ({concurrency} in flight): {top['rps']:7,.0f} rps, API CPU "
-                    f"{top['server_cpu_share']:.0%}" + (f", errors {top['errors_by_status']}" if top["errors"] else ""),
+                    f"{top['server_cpu_share']:.0%}" + (f", errors {top['errors_by_status']}" if top["errors"] else "")
+                  + (f"  | near cache hits {cached['hit_rate']:.1%} paced (its 1 s warm-up included), "
+                     f"{top['near_cache']['hit_rate']:.1%} saturated" if cached else ""),
                   flush=True)
     finally:
+        if churn is not None:
+            churn.stop()
+            print(f"  {reader:<5} {churn.written:,} entries rewritten during the runs ({writes_per_s:,.0f}/s)",
+                  flush=True)
         for api in apis:
             api.stop()
     results["answers_503"] = {}
@@ -302,6 +449,21 @@ def run() -> dict[str, Any]:
         results[f"{kind}_target_met"] = kind_met
         met = met and kind_met
     results["target_met"] = met
+    uses = [redis_results[kind][run_kind]["near_cache"] for kind in ("single", "batch")
+            for run_kind in ("paced", "saturated")]
+    if all(use is not None for use in uses):
+        hits = sum(use["hits"] for use in uses)
+        looked_up = sum(use["hits"] + use["misses"] + use["bypassed"] for use in uses)
+        results["near_cache_hit_rate"] = hits / looked_up if looked_up else 0.0
+        writes = redis_results.get("writes_per_s")
+        print(f"  near cache: {results['near_cache_hit_rate']:.1%} of the Redis-backed API's SKU lookups were answered "
+              f"from its memory ({looked_up - hits:,} read from Redis); "
+              + (f"{writes:,.0f} random entries per second were rewritten during the runs" if writes else
+                 "the snapshot did not change during the run, so these are warm-cache figures")
+              + " (BENCH_API_NEAR_CACHE_ENTRIES=0: the Redis reader alone)", flush=True)
+    else:
+        results["near_cache_hit_rate"] = None
+        print("  near cache: off (every Redis-backed lookup read Redis)", flush=True)
     return results
 
 
