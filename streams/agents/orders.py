@@ -49,8 +49,9 @@ SLA_OF = {o.OrderExceptionType.SLA_BREACH_ACCEPTANCE: "acceptance",
 
 # Decoded orders kept between batches (ChangelogTable cache_bytes) would spare the read of an order a batch or two
 # after it was written (~70 us an order). Off: it was on when the SIGKILL reliability test (tests/reliability/
-# test_crash_at_scale.py) first failed; the failure was later reproduced without it (the engine's no-wait poll, since
-# reverted), so it is probably innocent — turn it on again after clean runs of that test.
+# test_crash_at_scale.py) first failed; the failure was later reproduced without it and its cause found elsewhere (a
+# batch's changelog produced with its outputs, and the order view not written again for a redelivered batch:
+# docs/performance.md) — turn it on again after clean runs of that test with the engine's part of the fix.
 ORDER_CACHE_BYTES = 0
 OWNER_CACHE_MAX = 100_000  # order id → owning partition (murmur2 in Python is µs per key); cleared whole when full
 
@@ -162,7 +163,8 @@ class OrderStage:
     def _apply_order(self, partition: int, order_id: str, items: Sequence[tuple[InputRecord | None, o.OrderFact]],
                      now_ms: int, out: Emitter) -> None:
         key = order_id.encode()
-        before = self.table.get(partition, key) or o.new_order(order_id)
+        stored = self.table.get(partition, key)
+        before = stored or o.new_order(order_id)
         order = before
         for record, fact in items:
             # as logs.handling, without a generator per fact: every line logged here carries these ids
@@ -176,6 +178,11 @@ class OrderStage:
                 logs.correlation_id.reset(token_c)
                 logs.event_id.reset(token_e)
         if order is before:
+            if stored is not None and self.view is not None:
+                # Nothing changed: usually a batch redelivered after a crash whose first pass was persisted but may
+                # not have reached Redis (the view flush follows the state). The version-guarded write of the
+                # view leaves Redis alone when it did arrive.
+                self.view.stage(order)
             return
         self.table.put(partition, key, order)
         self.timers.track(partition, order)
