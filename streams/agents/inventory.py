@@ -133,7 +133,7 @@ class InventoryStage:
                    out: Emitter) -> None:
         sku = sku_key.decode()
         before = self.table.get(partition, sku_key) or inv.empty_inventory(sku)
-        current, run, runs, net = before, [], 0, None
+        current, run, runs, net, redelivered = before, [], 0, None, False
         newest = items[-1][0].source  # the consumed record (a handed-over command names its source event's)
         offsets = {f"{newest.topic}:{newest.partition}": newest.offset}
         for record, command in items:
@@ -144,17 +144,19 @@ class InventoryStage:
                 continue
             if isinstance(fact, inv.ReservationRequested):
                 if run:
-                    current, net = self._apply_run(current, run, out)
-                    runs += 1
+                    current, net, duplicates = self._apply_run(current, run, out)
+                    runs, redelivered = runs + 1, redelivered or duplicates
                 run = []
                 if not inv.is_known(current):
                     self._unknown_sku(fact, command, now_ms, out)
                     continue
             run.append((fact, command))
         if run:
-            current, net = self._apply_run(current, run, out)
-            runs += 1
+            current, net, duplicates = self._apply_run(current, run, out)
+            runs, redelivered = runs + 1, redelivered or duplicates
         self._observe_lag(items[-1][1], now_ms)
+        if redelivered:
+            self._restage_snapshot(current, offsets, _last_id(items))
         if current is not before:
             self.table.put(partition, sku_key, current)
             last_id = _last_id(items)
@@ -179,20 +181,27 @@ class InventoryStage:
         histogram.observe(lag_s)  # type: ignore[attr-defined]
 
     def _apply_run(self, state: inv.SkuInventory, run: list[tuple[inv.InventoryFact, Command]],
-                   out: Emitter) -> tuple[inv.SkuInventory, inv.AvailabilityChanged | None]:
-        """Apply one run of facts; the new state and the run's net AvailabilityChanged (None: no figure changed),
-        which the caller publishes once per SKU per batch."""
+                   out: Emitter) -> tuple[inv.SkuInventory, inv.AvailabilityChanged | None, bool]:
+        """Apply one run of facts; the new state, the run's net AvailabilityChanged (None: no figure changed),
+        which the caller publishes once per SKU per batch, and whether a fact of the run was a duplicate."""
         new_state, decisions = inv.apply_facts(state, [fact for fact, _ in run], self.policy)
         net = decisions[-1] if decisions and isinstance(decisions[-1], inv.AvailabilityChanged) else None
         published = [d for d in decisions if not isinstance(d, inv.AvailabilityChanged)]
         if not published:  # the common case: nothing but the net availability change
-            return new_state, net
+            return new_state, net, False
         correlation_by_event = {fact.event_id: _correlation(command) for fact, command in run}
         now_ms = self.clock_ms()
         for decision in published:
             correlation = correlation_by_event.get(decision.caused_by, decision.caused_by)
             self._publish_decision(decision, new_state.version, correlation, now_ms, out)
-        return new_state, net
+        return new_state, net, any(isinstance(d, inv.DuplicateIgnored) for d in published)
+
+    def _restage_snapshot(self, state: inv.SkuInventory, offsets: dict[str, int], last_id: str) -> None:
+        """A fact seen before: usually a batch redelivered after a crash whose first pass was persisted but may
+        not have reached Redis (the flush follows the state). Stage the SKU's current entry again; the
+        version-guarded write leaves Redis alone when it did arrive."""
+        if self.sink is not None and inv.is_known(state):
+            self.sink.stage(availability_changed(state, self.policy, last_id), offsets)
 
     def _publish_decision(self, decision: inv.InventoryDecision, version: int, correlation: str, now_ms: int,
                           out: Emitter) -> None:

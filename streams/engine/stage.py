@@ -22,4 +22,7 @@ class Stage(Protocol):
         """
 
     def after_commit(self) -> None:
-        """Called once the batch is durable (outputs acknowledged, state persisted, offsets committed)."""
+        """Called once the batch's outputs are acknowledged and its state persisted, before its offsets are
+        committed (at-least-once): write derived views (Redis) here. A crash before the offset commit redelivers
+        the batch; a stage that finds a redelivered fact already applied must stage that key's view again, since
+        this flush may not have happened."""

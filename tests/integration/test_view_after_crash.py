@@ -1,0 +1,126 @@
+"""A worker that dies after its batch's state is persisted but before its Redis views are written: the views still
+catch up after the restart, although the redelivered facts change nothing (the stages stage those keys' views
+again). Real broker, real Redis; the crash is the Redis flush raising in the first worker."""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import redis
+
+from streams.app import build_order_view, build_worker
+from streams.devstack import Broker, RedisServer
+from streams.order_view import read_order_document
+from streams.settings import Settings
+from streams.snapshot_sink import build_snapshot_sink
+from tests.integration import events
+from tests.integration.pipeline import Pipeline, pipeline, pipeline_settings
+from tests.integration.test_inventory_pipeline import snapshot_total
+from topics import catalog
+
+pytestmark = pytest.mark.integration
+
+SKUS = [f"SKU-VIEW-{i}" for i in range(8)]
+
+
+class Crash(BaseException):
+    """The process dying: nothing after this point of the batch happens."""
+
+
+class DiesOnFlush:
+    """A view whose first flush with something to write is the moment the process dies (after the batch's state
+    was persisted, before anything reached Redis)."""
+
+    def __init__(self, real) -> None:  # type: ignore[no-untyped-def]
+        self.real = real
+
+    def stage(self, *args) -> None:  # type: ignore[no-untyped-def]
+        self.real.stage(*args)
+
+    @property
+    def pending(self) -> int:
+        return self.real.pending  # type: ignore[no-any-return]
+
+    def flush(self) -> None:
+        if self.real.pending:
+            raise Crash()
+        self.real.flush()
+
+
+@contextmanager
+def running(settings: Settings, dies_at: str | None = None) -> Iterator[threading.Event]:
+    """A worker in a thread; dies_at "snapshot" or "order view": the flush at which it dies."""
+    sink, view = build_snapshot_sink(settings, _metrics()), build_order_view(settings)
+    if dies_at == "snapshot":
+        sink = DiesOnFlush(sink)  # type: ignore[assignment]
+    elif dies_at == "order view":
+        view = DiesOnFlush(view)  # type: ignore[assignment]
+    worker = build_worker(settings, sink=sink, order_view=view)  # type: ignore[arg-type]
+    stop, died = threading.Event(), threading.Event()
+
+    def run() -> None:
+        try:
+            worker.run(stop)
+        except Crash:
+            died.set()
+
+    thread = threading.Thread(target=run, name="view-crash-worker")
+    thread.start()
+    try:
+        yield died
+    finally:
+        stop.set()
+        thread.join(30)
+
+
+def _metrics():  # type: ignore[no-untyped-def]
+    from prometheus_client import CollectorRegistry
+
+    from streams.metrics import WorkerMetrics
+    return WorkerMetrics.create(CollectorRegistry())
+
+
+def wait_for(condition, timeout_s: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.time() + timeout_s
+    while not condition() and time.time() < deadline:
+        time.sleep(0.1)
+    return bool(condition())
+
+
+def test_the_snapshot_catches_up_after_a_crash_between_the_state_and_the_redis_flush(
+        broker: Broker, redis_server: RedisServer, tmp_path: Path) -> None:
+    settings = pipeline_settings(broker.bootstrap, redis_server.url, tmp_path / "state")
+    with pipeline(settings) as flow:
+        for i, sku in enumerate(SKUS):
+            flow.produce(catalog.INVENTORY_MOVEMENTS, sku, events.movement(sku, "EAST", "RECEIVED", i + 2))
+        flow.flush()
+        with running(settings, dies_at="snapshot") as died:
+            assert wait_for(died.is_set), "the first worker never reached its snapshot flush"
+        client = redis.Redis.from_url(settings.redis_url.get_secret_value())
+        assert not client.keys(f"{settings.redis_key_prefix}*avail*")  # it died before writing
+
+        with running(settings):
+            totals = {sku: snapshot_total(flow, sku, expected=i + 2, timeout_s=30) for i, sku in enumerate(SKUS)}
+
+    assert totals == {sku: i + 2 for i, sku in enumerate(SKUS)}
+
+
+def test_the_order_view_catches_up_after_a_crash_between_the_state_and_the_redis_flush(
+        broker: Broker, redis_server: RedisServer, tmp_path: Path) -> None:
+    settings = pipeline_settings(broker.bootstrap, redis_server.url, tmp_path / "state")
+    with pipeline(settings) as flow:
+        flow.produce(catalog.ORDERS, "O-VIEW-1", events.order_placed("O-VIEW-1", [events.order_line("1", "SKU-X", 1)]))
+        flow.flush()
+        client = redis.Redis.from_url(settings.redis_url.get_secret_value())
+        with running(settings, dies_at="order view") as died:
+            assert wait_for(died.is_set), "the first worker never reached its order view flush"
+        assert read_order_document(client, settings.redis_key_prefix, "O-VIEW-1") is None  # it died before writing
+
+        with running(settings):
+            placed = wait_for(lambda: read_order_document(client, settings.redis_key_prefix, "O-VIEW-1") is not None)
+
+    assert placed, "the order's view never reached Redis after the restart"

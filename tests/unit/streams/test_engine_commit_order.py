@@ -1,0 +1,77 @@
+"""The engine's commit protocol, step by step (no broker: the producer records what it is asked to do).
+
+A restore reads a changelog to its end, also the records of a batch that crashed before its offset commit; the
+redelivered records are then duplicates of that state and decide nothing again. So no changelog record of a batch
+may reach the broker before every output of the batch is acknowledged: a SIGKILL in between would leave a state
+that says a RESERVE, an ALLOCATE or a reservation answer was sent when it never was, and nothing would send it again.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from streams.engine.emitter import Emitter
+from streams.engine.records import InputRecord
+from streams.engine.worker import BatchWorker, WorkerConfig
+from tests.integration.engine_fixtures import TotalsStage
+
+
+class Delivered:
+    def __init__(self, topic: str, partition: int, offset: int) -> None:
+        self._where = (topic, partition, offset)
+
+    def topic(self) -> str:
+        return self._where[0]
+
+    def partition(self) -> int:
+        return self._where[1]
+
+    def offset(self) -> int:
+        return self._where[2]
+
+
+class RecordingProducer:
+    """Records produce and flush calls; a flush acknowledges everything produced so far."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+        self._unacknowledged: list[tuple[Callable[[object, object], None], Delivered]] = []
+
+    def produce(self, topic: str, value: bytes | None, key: bytes | None, partition: int = 0,
+                on_delivery: Callable[[object, object], None] | None = None, headers: object = None) -> None:
+        self.calls.append(("produce", topic))
+        assert on_delivery is not None
+        self._unacknowledged.append((on_delivery, Delivered(topic, partition, len(self.calls))))
+
+    def flush(self, timeout: float) -> int:
+        self.calls.append(("flush", ""))
+        for callback, message in self._unacknowledged:
+            callback(None, message)
+        self._unacknowledged = []
+        return 0
+
+    def poll(self, timeout: float) -> int:
+        return 0
+
+
+def test_a_batchs_changelog_is_produced_only_after_its_outputs_are_acknowledged(tmp_path: Path) -> None:
+    stage = TotalsStage("src", "totals-changelog", "out", tmp_path)
+    stage.table.open(0)
+    worker = BatchWorker(WorkerConfig("group", {"bootstrap.servers": "127.0.0.1:9", "log_level": "0"}), [stage])
+    producer = RecordingProducer()
+    worker._emitter = Emitter(producer)  # type: ignore[arg-type]
+    try:
+        worker._process([InputRecord("src", 0, 0, b"SKU-1", json.dumps({"id": "e1", "qty": 2}).encode(), (), 0)])
+        worker._commit([])  # no input offsets to commit: the consumer is never asked
+        persisted = stage.table.get(0, b"SKU-1")
+    finally:
+        worker._consumer.close()
+        stage.table.close_all()
+
+    calls = producer.calls
+    first_changelog = calls.index(("produce", "totals-changelog"))
+    last_output = max(i for i, call in enumerate(calls) if call == ("produce", "out"))
+    assert ("flush", "") in calls[last_output:first_changelog], calls  # outputs acknowledged first
+    assert calls[-1] == ("flush", "")  # and the changelog before the local state is written
+    assert persisted == {"total": 2, "seen": ["e1"]}
