@@ -363,7 +363,9 @@ def saga_pass(name: str, n: int, skus: int, workers: int, batch: int, seed: int,
         profile_path = procs[0].profile_path if profile else None
         shares = breakdown(profile_path) if profile_path is not None and profile_path.exists() else (0, [])
 
-    records_in = sum(f["records_in"] for f in finals) - 2 * len(stock_records)
+    consumed = sum(f["records_in"] for f in finals)
+    handed_over = sum(f.get("records_handed_over", 0) for f in finals)
+    records_in = consumed + handed_over - 2 * len(stock_records)  # opening stock: a source record and its command
     observed_s = wall_after - started  # CPU was read at wall_after, a poll after last_seen at most
     return {
         "orders": n, "skus": skus, "workers": workers, "batch_max_records": batch, "seed": seed,
@@ -375,6 +377,7 @@ def saga_pass(name: str, n: int, skus: int, workers: int, batch: int, seed: int,
         "cpu_share": {k: v / observed_s for k, v in cpu.items()},
         "worker_cpu_us_per_order": cpu["worker"] / n * 1e6,
         "worker_records_per_order": records_in / n,
+        "handed_over_share": handed_over / max(1, consumed + handed_over),
         "peak_rss_mb": max(f["peak_rss_mb"] for f in finals),
         "baseline_per_s": base["per_s"] if base else None, "baseline_lines": base["lines"] if base else None,
         "profile_samples": shares[0], "profile_shares": shares[1],
@@ -394,7 +397,8 @@ def _print_pass(r: dict[str, Any]) -> None:
     print(f"    CPU           worker(s) {cpu['worker']:.0%}, broker {cpu['broker']:.0%}, redis {cpu['redis']:.0%}, "
           f"this process {cpu['bench']:.0%}, other processes {cpu['others']:.0%} (of one core, over the measured "
           f"span); worker "
-          f"{r['worker_cpu_us_per_order']:.0f} µs/order, {r['worker_records_per_order']:.1f} records in per order")
+          f"{r['worker_cpu_us_per_order']:.0f} µs/order, {r['worker_records_per_order']:.1f} records per order "
+          f"through the worker ({r['handed_over_share']:.0%} of all handed over in process, not consumed)")
     print(f"    statuses      " + ", ".join(f"{k} {v:,}" for k, v in sorted(r["statuses"].items()))
           + f"; peak RSS {r['peak_rss_mb']:.0f} MB")
     c = r["check"]

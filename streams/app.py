@@ -85,8 +85,15 @@ def worker_config(settings: Settings) -> WorkerConfig:
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         max_poll_interval_ms=settings.kafka_max_poll_interval_ms,
         idempotent_producer=settings.kafka_idempotent_producer,
-        handoff_topics=(DeployedCatalog(settings)[catalog.INVENTORY_COMMANDS],) if settings.handoff_in_process else (),
+        handoff_topics=handoff_topics(settings) if settings.handoff_in_process else (),
         transactional_id=f"{settings.app_id}-{socket.gethostname()}" if settings.exactly_once else None)
+
+
+def handoff_topics(settings: Settings) -> tuple[str, ...]:
+    """The re-keyed topics whose records are handed over in process when this worker owns their partition: the
+    SKU owner's commands, from intake and from the order owner (reservation requests). The order owner's inputs
+    (order commands, reservation answers) still go round the broker."""
+    return (DeployedCatalog(settings)[catalog.INVENTORY_COMMANDS],)
 
 
 def build_worker(settings: Settings, registry: CollectorRegistry | None = None,

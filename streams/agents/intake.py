@@ -66,8 +66,9 @@ class IntakeStage:
         self._commands_topic = names[catalog.INVENTORY_COMMANDS]
         self._order_commands_topic = names[catalog.ORDER_COMMANDS]
         self._commands_schema = catalog.INVENTORY_COMMANDS.value_schema or ""
-        self._encode_command = partial(codec.encode, self._commands_topic, self._commands_schema)
         self._order_commands_schema = catalog.ORDER_COMMANDS.value_schema or ""
+        self._encode_command = partial(codec.encode, self._commands_topic, self._commands_schema)
+        self._encode_order_command = partial(codec.encode, self._order_commands_topic, self._order_commands_schema)
         self._dead_letters_topic = names[catalog.DEAD_LETTERS]
 
     def process(self, records: Sequence[InputRecord], out: Emitter) -> None:
@@ -106,14 +107,12 @@ class IntakeStage:
         # Translation and emitting log nothing: the event's log context is entered only where a line is written
         # (_reject_event), not for every event.
         headers = _correlation_header(envelope)
-        encode, emit = self.codec.encode, out.emit
         for cmd in commands:  # to the SKU's owner: in process when that is this worker (streams/engine/handoff.py)
             out.send_routed(self._commands_topic, cmd.sku.encode(), cmd.record, self._encode_command, headers,
                             record)
         for order_cmd in order_commands:
-            emit(OutputRecord(self._order_commands_topic, order_cmd.order_id.encode(),
-                              encode(self._order_commands_topic, self._order_commands_schema, order_cmd.record),
-                              headers=headers))
+            out.emit(OutputRecord(self._order_commands_topic, order_cmd.order_id.encode(),
+                                  self._encode_order_command(order_cmd.record), headers=headers))
 
     def _reject_event(self, record: InputRecord, envelope: Mapping[str, object], reason_code: str, reason: str,
                       out: Emitter) -> None:

@@ -13,6 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -82,6 +83,9 @@ class OrderStage:
         self.out_topics = {spec: names[spec] for spec in (
             catalog.INVENTORY_COMMANDS, catalog.ORDER_STATUS, catalog.FULFILMENT_REQUESTS, catalog.ERP_COMMANDS,
             catalog.EXCEPTIONS, catalog.DEAD_LETTERS)}
+        self._inventory_commands_topic = self.out_topics[catalog.INVENTORY_COMMANDS]
+        self._encode_inventory_command = partial(codec.encode, self._inventory_commands_topic,
+                                                 catalog.INVENTORY_COMMANDS.value_schema or "")
         self.table = ChangelogTable("orders_by_id", names[catalog.ORDERS_CHANGELOG], self.commands_topic,
                                     order_table_codec(), state_dir, cache_bytes=ORDER_CACHE_BYTES)
         self.outbox = ErpOutbox(names[catalog.ERP_OUTBOX_CHANGELOG], self.commands_topic, state_dir, erp_limit,
@@ -193,8 +197,10 @@ class OrderStage:
     def _publish(self, partition: int, decision: o.OrderDecision, order: o.Order, record: InputRecord | None,
                  now_ms: int, out: Emitter) -> None:
         command = outputs.inventory_command(decision, now_ms)
-        if command is not None:
-            self._emit(catalog.INVENTORY_COMMANDS, str(command["sku"]), command, decision.correlation_id, out)
+        if command is not None:  # to the SKU's owner: in process when that is this worker (streams/engine/handoff)
+            out.send_routed(self._inventory_commands_topic, str(command["sku"]).encode(), command,
+                            self._encode_inventory_command,
+                            (("correlation_id", decision.correlation_id.encode()),), record)
             return
         match decision:
             case o.OrderStatusChanged():

@@ -38,16 +38,19 @@ class Emitter:
         self._produce(topic, key, value, None, headers, self._on_output)
 
     def send_routed(self, topic: str, key: bytes, record: object, encode: Callable[[object], bytes],
-                    headers: Sequence[tuple[str, bytes]], origin: InputRecord) -> None:
+                    headers: Sequence[tuple[str, bytes]], origin: InputRecord | None) -> None:
         """A keyed record for a topic a stage of this worker consumes: handed to that stage in this batch when its
-        partition is ours (``HandoffRoutes``), else encoded and produced (partitioned by murmur2 of its key)."""
+        partition is ours (``HandoffRoutes``), else encoded and produced (partitioned by murmur2 of its key).
+        Without an origin (a timer's decision: no consumed record behind it) it is always produced, and still
+        counted as routed, so what this worker routes later stays behind it."""
         routes = self.routes
-        partition = routes.local_partition(topic, key) if routes is not None else None
+        partition = routes.local_partition(topic, key) if routes is not None and origin is not None else None
         if partition is None:
             self._produce(topic, key, encode(record), None, headers, self._on_routed)
             return
+        source = origin.source  # the consumed record at the start of the chain (a hand-off may cause another)
         self.handed_over[topic].append(InputRecord(topic, partition, -1, key, None, tuple(headers),
-                                                   origin.timestamp_ms, record, origin))
+                                                   source.timestamp_ms, record, source))
         self.sent_by_topic[f"{topic}:in-process"] += 1
         self.handed_over_count += 1
 
