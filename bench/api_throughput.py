@@ -36,9 +36,10 @@ costs its next read in each API process a miss. Before measuring, every API proc
 (batches of 500; BENCH_API_WARM=0 skips it), both readers alike, so the runs measure a process that has been
 serving for a while rather than its first seconds. BENCH_API_NEAR_CACHE_ENTRIES=0 measures the Redis reader alone
 (every lookup a Redis read: the figures before the near cache, and the worst case of a SKU written between every
-two reads); a value below BENCH_API_ENTRIES gives a partial hit rate. BENCH_API_WRITES_PER_S (default 0) has a
-SnapshotWriter rewrite that many random entries per second during the Redis reader's runs (each write invalidates
-the SKU in every API process), to see the hit rate and the figures under writes.
+two reads); a value below BENCH_API_ENTRIES gives a partial hit rate. BENCH_API_WRITES_PER_S (default 1,000: the
+snapshot changes while storefronts read it) has a SnapshotWriter rewrite that many random entries per second during
+the Redis reader's runs (each write invalidates the SKU in every API process), so the figures include the near
+cache's invalidations and misses; 0 measures a warm cache over an unchanging snapshot.
 """
 from __future__ import annotations
 
@@ -141,6 +142,9 @@ def api_settings_values(redis_url: str, prefix: str, port: int) -> dict[str, Any
 
 
 NEAR_CACHE_PREFIX = "distflow_api_near_cache_"
+# The snapshot changes while the API serves (the inventory path writes it): entries rewritten per second during the
+# Redis-backed runs, so the near cache's figures include its invalidations and misses, not a warm cache only.
+WRITES_PER_S = 1_000.0
 
 
 def near_cache_counts(bases: Sequence[str]) -> dict[str, float]:
@@ -355,7 +359,7 @@ def measure_reader(reader: str, redis_url: str, prefix: str, entries: int, now: 
     bases = [f"http://127.0.0.1:{api.port}" for api in apis]
     pids = [api.proc.pid for api in apis]
     results: dict[str, Any] = {"replicas": replicas}
-    writes_per_s = env_float("BENCH_API_WRITES_PER_S", 0) if reader == "redis" else 0.0
+    writes_per_s = env_float("BENCH_API_WRITES_PER_S", WRITES_PER_S) if reader == "redis" else 0.0
     churn = Churn(redis_url, prefix, entries, writes_per_s, now) if writes_per_s > 0 else None
     try:
         for base in bases:

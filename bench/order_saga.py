@@ -482,15 +482,17 @@ def limits_note(r: dict[str, Any], inventory: dict[str, Any] | None = None) -> l
     text = (f"**Order saga.** One worker used {cpu['worker']:.0%} of a core while the orders settled (broker "
             f"{cpu['broker']:.0%}, Redis {cpu['redis']:.0%}, the benchmark's producer and status reader "
             f"{cpu['bench']:.0%}, other processes {cpu['others']:.0%}): {one['worker_cpu_us_per_order']:,.0f} µs of "
-            f"worker CPU per order, {one['worker_records_per_order']:.1f} records in per order (the order, its "
-            f"order command, a RESERVE and a reservation result per line), so {per_record:.0f} µs per record")
+            f"worker CPU per order, {one['worker_records_per_order']:.1f} records per order through the worker (the "
+            f"order, its order command, a RESERVE and a reservation result per line; "
+            f"{one.get('handed_over_share', 0):.0%} of all of them handed over in process — the RESERVEs, when this "
+            f"worker owns the SKU — rather than consumed), so {per_record:.0f} µs per record")
     if inventory and inventory.get("ok"):
         text += (f" against {inventory['worker_cpu_us_per_event'] / 2:.0f} µs per record on the inventory path "
-                 f"(2 records per movement)")
+                 f"(2 records per movement: the source record and its command)")
     text += (f". {TARGET_ORDERS_PER_S:,} orders/s needs ≤ {budget:.0f} µs per order on one core, about "
              f"{one['worker_cpu_us_per_order'] / budget:.0f}× less work per order. Each order is read and written "
              f"twice by the order owner (placed, then the 3 answers, usually in another batch), each line once by "
-             f"the SKU owner, with an Avro decode and encode per hop, an order state JSON and a SKU state JSON per "
+             f"the SKU owner, with an Avro decode and encode per broker hop, an order state JSON and a SKU state JSON per "
              f"write (an order read again a batch later usually comes from the table's decoded-value cache), an ERP "
              f"ACCEPT_ORDER into the changelog-backed outbox and the Redis order view (status changes log at DEBUG). "
              f"The decode baseline ({r['baseline_per_s']:,.0f} orders/s) shows the broker "

@@ -175,9 +175,11 @@ def notes(results: dict[str, dict[str, Any]]) -> list[str]:
         out.append(
             f"**Inventory path.** The worker is one Python thread and is CPU-bound: it used "
             f"{inv['worker_cpu_share']:.0%} of one core for {inv['worker_seconds']:.1f} s, "
-            f"{inv['worker_cpu_us_per_event']:.0f} µs of CPU per source event (each event is consumed twice: as a "
-            f"source record by intake and as a command by the SKU owner, with an Avro decode and encode per hop, a "
-            f"table state read/write, availability records and a snapshot entry). 40,000 ev/s needs ≤ {needed:.0f} "
+            f"{inv['worker_cpu_us_per_event']:.0f} µs of CPU per source event (each event is consumed once, as a "
+            f"source record by intake, whose command goes to the SKU owner in process when this worker owns the SKU "
+            f"— {inv.get('records_handed_over', 0):,} of {inv['events']:,} here — rather than round the broker; "
+            f"then an Avro decode of the source record, the translation, a table state read/write, the availability "
+            f"record encoded once for two topics and a snapshot entry). 40,000 ev/s needs ≤ {needed:.0f} "
             f"µs per event on one core, i.e. about {inv['worker_cpu_us_per_event'] / needed:.0f}× less work per "
             f"event (a second worker process would add at most the second core, which the broker shares). The "
             f"baselines show the transport and Avro decoding are not the limit "
@@ -211,18 +213,19 @@ def notes(results: dict[str, dict[str, Any]]) -> list[str]:
                   f"{t['cpu_share']['broker']:.0%} while events were produced.")
         per_batch = t["worker_records_in"] / max(1, t["worker_batches"])
         text += (f" The worker took {t['worker_records_in']:,} records in {t['worker_batches']:,} batches "
-                 f"({per_batch:,.0f} a batch): each event waits for the batch in progress to finish, then for its "
-                 f"own (which waits up to `batch_poll_timeout_ms` to fill), twice (two hops: source → intake → "
-                 f"commands → SKU owner), each batch ending with a producer flush that waits for the broker's "
-                 f"acknowledgements and a synchronous offset commit.")
+                 f"({per_batch:,.0f} a batch): each event waits for the batch in progress to finish, then is taken "
+                 f"with whatever else has arrived (a batch never waits to fill), source → intake → SKU owner in one "
+                 f"batch; each batch ends with two producer flushes that wait for the broker's acknowledgements "
+                 f"(the outputs, then the changelog: a restore must never find state whose outputs were not sent), "
+                 f"the Redis write, and an asynchronous offset commit. The embedded broker is the busiest process.")
         if low:
             low_batch = low["worker_records_in"] / max(1, low["worker_batches"])
             text += (f" Below saturation ({n0(low['rate'])} ev/s) the path takes {ms(low['visible']['p50_ms'])} p50 / "
                      f"{ms(low['visible']['p99_ms'])} p99 against {ms(low['transport']['p50_ms'])} for one plain "
                      f"Kafka hop, with batches of {low_batch:,.0f} records and the broker at "
-                     f"{low['cpu_share']['broker']:.0%} of a core: each batch waits up to `batch_poll_timeout_ms` "
-                     f"(20 ms) to fill, once per hop (a poll that never waits halved this but exposed a race under "
-                     f"SIGKILL, docs/performance.md); the written_at stamp is "
+                     f"{low['cpu_share']['broker']:.0%} of a core (its fetch handling: the worker's consumer fetches "
+                     f"every input partition with `fetch.wait.max.ms` 10; at 100 the broker's CPU fell by two thirds "
+                     f"and the latency rose by the wait); the written_at stamp is "
                      f"{ms(low['written']['p50_ms'])} p50, so the Redis write itself is a small part.")
         out.append(text)
     api = results.get("api")
@@ -248,7 +251,12 @@ def notes(results: dict[str, dict[str, Any]]) -> list[str]:
                 f" / {rb['server_cpu_us_per_req']:.0f} µs for {api['batch_skus']} SKUs. The dict baseline's cost is "
                 f"aiohttp, the middlewares (auth, rate limit, metrics, one JSON access-log line at "
                 f"{os.environ.get('BENCH_LOG_LEVEL', 'INFO')}) and the JSON answer; Redis adds the asyncio client "
-                f"round trip with {parser}, and entry JSON parsing per SKU. Redis itself used "
+                f"round trip with {parser}, and entry JSON parsing per SKU — except what the near cache answers "
+                f"from memory, kept fresh by Redis's invalidations"
+                + (f" ({api['near_cache_hit_rate']:.1%} of the lookups here, with "
+                   f"{n0(api['redis'].get('writes_per_s') or 0)} snapshot entries rewritten per second during the "
+                   f"runs)" if api.get("near_cache_hit_rate") is not None else " (off in this run)")
+                + f". Redis itself used "
                 f"{rs['redis_cpu_us_per_req']:.0f} µs per single request. "
                 f"{api['batch_skus']}-SKU batches at {n0(api['rate'])} req/s need "
                 f"{rb['server_cpu_us_per_req'] * api['rate'] / 1e6:.1f} cores of API CPU (achieved "

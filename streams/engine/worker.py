@@ -101,7 +101,7 @@ class BatchWorker:
                 "session.timeout.ms": cfg.session_timeout_ms, "heartbeat.interval.ms": cfg.heartbeat_interval_ms,
                 "max.poll.interval.ms": cfg.max_poll_interval_ms, "fetch.wait.max.ms": 10,
                 "fetch.max.bytes": 52_428_800, "max.partition.fetch.bytes": 10_485_760,
-                "queued.max.messages.kbytes": 262_144,
+                "queued.max.messages.kbytes": 262_144, "on_commit": _commit_failed_warning,
                 # hand-offs start at a partition's end (HandoffRoutes): the consumer must say when it got there
                 "enable.partition.eof": bool(cfg.handoff_topics), **cfg.consumer_overrides}
 
@@ -150,7 +150,7 @@ class BatchWorker:
             self.status.ready = False
 
     def run_once(self) -> int:
-        messages = self._consumer.consume(self.config.batch_max_records, self.config.poll_timeout_s)
+        messages = self._poll()
         records = [_to_record(m) for m in messages if self._usable(m)]
         if self._routes is not None:
             self._catch_up_handoff_partitions()
@@ -177,6 +177,17 @@ class BatchWorker:
                     idle()
         self._measure_lag()
         return len(records)
+
+    def _poll(self) -> list[Message]:
+        """What arrived while the last batch was processed, at once; when nothing did, wait up to the poll timeout
+        for the first record and take it with whatever is already fetched. A batch never waits to fill: under light
+        load an event is processed as soon as it arrives, under heavy load batches grow by themselves."""
+        most = self.config.batch_max_records
+        messages = self._consumer.consume(most, 0)
+        if messages:
+            return messages
+        first = self._consumer.consume(1, self.config.poll_timeout_s)
+        return first + self._consumer.consume(most - 1, 0) if first and most > 1 else first
 
     # -- timers: work that is due without a record (SLA deadlines, the ERP rate limit) ------------------------------
     def _due_stages(self) -> list[Stage]:
@@ -252,7 +263,10 @@ class BatchWorker:
         for stage in self.stages:
             stage.after_commit()
         if not self.exactly_once and records:
-            self._consumer.commit(offsets=_next_offsets(records), asynchronous=False)
+            # asynchronous: the next batch does not wait a round trip for it. Everything the batch changed is
+            # acknowledged or written by now (outputs, changelog, local state, views); a commit lost in a crash or a
+            # rebalance only redelivers records whose effects are there, which every stage skips as duplicates.
+            self._consumer.commit(offsets=_next_offsets(records), asynchronous=True)
         self._last_sent = dict(self._emitter.sent_by_topic)
         self.status.records_handed_over += self._emitter.handed_over_count
         self._emitter.reset()
@@ -391,6 +405,13 @@ class BatchWorker:
         elif self._routes is not None:
             self._routes.reached_end(message.topic(), message.partition(), message.offset())
         return False
+
+
+def _commit_failed_warning(error: KafkaError | None, partitions: list[TopicPartition]) -> None:
+    """Offsets are committed asynchronously; a failed commit costs a redelivery of records already applied."""
+    if error is not None:
+        log.warning("offset commit failed; those records will be redelivered and skipped as duplicates",
+                    extra={"error": str(error), "partitions": [f"{tp.topic}:{tp.partition}" for tp in partitions]})
 
 
 def _to_record(message: Message) -> InputRecord:
