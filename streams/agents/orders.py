@@ -91,7 +91,9 @@ class OrderStage:
                                     order_table_codec(), state_dir, cache_bytes=ORDER_CACHE_BYTES)
         self.outbox = ErpOutbox(names[catalog.ERP_OUTBOX_CHANGELOG], self.commands_topic, state_dir, erp_limit,
                                 names[catalog.ERP_COMMANDS])
-        self.tables = (self.table, self.outbox.table)
+        # The outbox first: an order whose state says an ERP command is queued must never be restored without the
+        # outbox entry (the other way round, the redelivered fact queues the same command id again).
+        self.tables = (self.outbox.table, self.table)
         self.timers = DeadlineTimers()
         self._backlog: dict[str, o.OrderStatus] = {}  # order id → open status (for the backlog gauge)
         self._backlog_children: dict[o.OrderStatus, object] = {}  # label lookups cost ~1.5 µs each: once per status

@@ -12,6 +12,8 @@ from streams.engine.state import ChangelogTable
 class Stage(Protocol):
     name: str
     input_topics: tuple[str, ...]
+    # In the order their changelogs must become durable: a later table's state may refer to an earlier one's (the
+    # engine acknowledges each before producing the next; the order owner declares its ERP outbox before its orders).
     tables: tuple[ChangelogTable, ...]  # type: ignore[type-arg]
 
     def process(self, records: Sequence[InputRecord], out: Emitter) -> None:

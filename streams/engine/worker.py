@@ -85,6 +85,10 @@ class BatchWorker:
         self._lag_measured_at = float("-inf")
         self._stage_by_topic = {topic: stage for stage in self.stages for topic in stage.input_topics}
         self._tables: list[ChangelogTable] = [t for s in self.stages for t in s.tables]  # type: ignore[type-arg]
+        # Changelogs are made durable in rounds: round i holds each stage's i-th table (Stage.tables order).
+        self._changelog_rounds: list[list[ChangelogTable]] = [  # type: ignore[type-arg]
+            [s.tables[i] for s in self.stages if len(s.tables) > i]
+            for i in range(max((len(s.tables) for s in self.stages), default=0))]
         self._routes = HandoffRoutes(config.handoff_topics) if config.handoff_topics else None
         self._consumer = Consumer(self._consumer_config())
         self._producer = Producer(self._producer_config())
@@ -242,10 +246,7 @@ class BatchWorker:
         were sent and nothing would send them again."""
         if not self.exactly_once:
             self._emitter.flush(self.config.flush_timeout_s)
-        for table in self._tables:
-            for partition, items in table.encode_batch().items():
-                for key, value in items:
-                    self._emitter.emit_changelog(table.changelog_topic, partition, key, value)
+        self._emit_changelogs()
         if self.exactly_once:  # outputs, changelog and offsets commit together, or not at all
             if records:
                 self._producer.send_offsets_to_transaction(_next_offsets(records),
@@ -274,6 +275,22 @@ class BatchWorker:
         self.status.batches += 1
         self.status.records_in += len(records)
         self.status.last_batch_at = time.time()
+
+    def _emit_changelogs(self) -> None:
+        """Round by round (a stage's tables in their declared order), each round acknowledged before the next is
+        produced when both have records: a stage's later table may refer to an earlier one (the order owner's
+        orders to its ERP outbox), and a restore must not find the reference without what it refers to."""
+        last = len(self._changelog_rounds) - 1
+        for index, tables in enumerate(self._changelog_rounds):
+            produced = False
+            for table in tables:
+                for partition, items in table.encode_batch().items():
+                    for key, value in items:
+                        self._emitter.emit_changelog(table.changelog_topic, partition, key, value)
+                        produced = True
+            if produced and index < last and not self.exactly_once and any(
+                    table.dirty_count for later in self._changelog_rounds[index + 1:] for table in later):
+                self._emitter.flush(self.config.flush_timeout_s)
 
     def _abandon_batch(self) -> None:
         """A failed batch leaves no trace: buffered state is dropped, an open transaction is aborted. The process

@@ -75,3 +75,45 @@ def test_a_batchs_changelog_is_produced_only_after_its_outputs_are_acknowledged(
     assert ("flush", "") in calls[last_output:first_changelog], calls  # outputs acknowledged first
     assert calls[-1] == ("flush", "")  # and the changelog before the local state is written
     assert persisted == {"total": 2, "seen": ["e1"]}
+
+
+class TwoTablesStage:
+    """A stage whose second table refers to its first (as the order owner's orders refer to its ERP outbox)."""
+    name = "two-tables"
+    input_topics = ("src",)
+
+    def __init__(self, state_dir: Path) -> None:
+        from tests.integration.engine_fixtures import JSON_CODEC
+        from streams.engine.state import ChangelogTable
+
+        self.referred = ChangelogTable("referred", "referred-changelog", "src", JSON_CODEC, state_dir)
+        self.referring = ChangelogTable("referring", "referring-changelog", "src", JSON_CODEC, state_dir)
+        self.tables = (self.referred, self.referring)
+
+    def process(self, records, out) -> None:  # type: ignore[no-untyped-def]
+        for record in records:
+            self.referred.put(record.partition, b"command-1", {"queued": True})
+            self.referring.put(record.partition, record.key, {"command": "command-1"})
+
+    def after_commit(self) -> None:
+        pass
+
+
+def test_a_stages_tables_become_durable_in_their_declared_order(tmp_path: Path) -> None:
+    stage = TwoTablesStage(tmp_path)
+    for table in stage.tables:
+        table.open(0)
+    worker = BatchWorker(WorkerConfig("group", {"bootstrap.servers": "127.0.0.1:9", "log_level": "0"}), [stage])
+    producer = RecordingProducer()
+    worker._emitter = Emitter(producer)  # type: ignore[arg-type]
+    try:
+        worker._process([InputRecord("src", 0, 0, b"O-1", b"{}", (), 0)])
+        worker._commit([])
+    finally:
+        worker._consumer.close()
+        for table in stage.tables:
+            table.close_all()
+
+    calls = producer.calls
+    referred, referring = calls.index(("produce", "referred-changelog")), calls.index(("produce", "referring-changelog"))
+    assert referred < referring and ("flush", "") in calls[referred:referring], calls
