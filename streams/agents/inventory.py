@@ -24,7 +24,7 @@ from streams.metrics import WorkerMetrics
 from streams.topic_names import DeployedCatalog
 from topics import catalog
 from topics.codec import AvroCodec
-from topics.partitioning import partition_for
+from topics.partitioning import KeyPartitions
 from topics.wire import DecodeError
 
 log = logging.getLogger(__name__)
@@ -64,8 +64,7 @@ class InventoryStage:
         self.table = ChangelogTable("inventory_by_sku", names[catalog.INVENTORY_CHANGELOG], self.topic,
                                     inventory_table_codec(), state_dir, cache_bytes=STATE_CACHE_BYTES)
         self.tables = (self.table,)
-        self._partitions: int | None = None
-        self._owners: dict[bytes, int] = {}  # SKU key -> owning partition (murmur2 in Python is µs per key)
+        self._owner_of: KeyPartitions | None = None  # SKU key -> owning partition of the commands topic
         self._lag_by_source: dict[str, object] = {}  # source system -> its sync_lag_applied histogram child
         self.out_topics = {spec: names[spec] for spec in (
             catalog.AVAILABILITY_CHANGES, catalog.AVAILABILITY_SNAPSHOT, catalog.RESERVATION_RESULTS,
@@ -77,18 +76,14 @@ class InventoryStage:
 
     def process(self, records: Sequence[InputRecord], out: Emitter) -> None:
         by_sku: dict[tuple[int, bytes], list[tuple[InputRecord, Command]]] = {}
-        partitions = self.partitions
+        owner_of = self._owners()
         for record, command in zip(records, self._commands(records)):
             if isinstance(command, DecodeError):
                 self._dead_letter(record, command.reason_code, command.reason, out)
                 continue
             sku = str(command["sku"]).encode()
-            if record.origin is not None:  # handed over in process: routed to its owner partition, never encoded
-                by_sku.setdefault((record.partition, sku), []).append((record, command))
-                continue
-            owner = self._owners.get(sku)
-            if owner is None:
-                owner = self._owner_of(sku, partitions)
+            # handed over in process: already routed to its owner partition
+            owner = record.partition if record.origin is not None else owner_of(sku)
             if owner != record.partition:
                 self._forward_to_owner(record, sku, owner, out)
             else:
@@ -106,22 +101,16 @@ class InventoryStage:
 
     @property
     def partitions(self) -> int:
-        if self._partitions is None:
+        return self._owners().count
+
+    def _owners(self) -> KeyPartitions:
+        if self._owner_of is None:
             raise RuntimeError("partition count unknown before assignment")
-        return self._partitions
+        return self._owner_of
 
     def on_partition_count(self, count: int) -> None:
-        if count != self._partitions:
-            self._owners.clear()
-        self._partitions = count
-
-    OWNER_CACHE_MAX = 200_000  # keys; ~25 MB at most, cleared whole when full
-
-    def _owner_of(self, sku: bytes, partitions: int) -> int:
-        if len(self._owners) >= self.OWNER_CACHE_MAX:
-            self._owners.clear()
-        owner = self._owners[sku] = partition_for(sku, partitions)
-        return owner
+        if self._owner_of is None or self._owner_of.count != count:
+            self._owner_of = KeyPartitions(count)
 
     def _forward_to_owner(self, record: InputRecord, sku: bytes, owner: int, out: Emitter) -> None:
         """A command on a partition that does not own its SKU (another partitioner) goes to the owner, unapplied."""

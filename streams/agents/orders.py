@@ -36,7 +36,7 @@ from streams.metrics import WorkerMetrics
 from streams.topic_names import DeployedCatalog
 from topics import catalog
 from topics.codec import AvroCodec
-from topics.partitioning import partition_for
+from topics.partitioning import KeyPartitions
 from topics.spec import TopicSpec
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ SLA_OF = {o.OrderExceptionType.SLA_BREACH_ACCEPTANCE: "acceptance",
 # docs/performance.md). With that fixed it was measured again and stays off: bench.order_saga, 15,000 orders, one
 # worker, same minutes: 881 us of worker CPU per order with 16 MB, 843 without — no gain to pay its memory for.
 ORDER_CACHE_BYTES = 0
-OWNER_CACHE_MAX = 100_000  # order id → owning partition (murmur2 in Python is µs per key); cleared whole when full
+OWNER_CACHE_MAX = 100_000  # order ids whose owning partition is remembered (KeyPartitions)
 
 
 class OrderView(Protocol):
@@ -99,25 +99,19 @@ class OrderStage:
         self._backlog_children: dict[o.OrderStatus, object] = {}  # label lookups cost ~1.5 µs each: once per status
         self._status_children: dict[o.OrderStatus, object] = {}
         self._known_partitions: set[int] = set()
-        self._partitions: int | None = None
-        self._owners: dict[str, int] = {}
+        self._owner_of: KeyPartitions | None = None  # order id -> owning partition of the order commands topic
 
     # -- engine hooks --------------------------------------------------------------------------------------------
     def on_partition_count(self, count: int) -> None:
-        if count != self._partitions:
-            self._owners.clear()
-        self._partitions = count
+        if self._owner_of is None or self._owner_of.count != count:
+            self._owner_of = KeyPartitions(count, OWNER_CACHE_MAX)
 
     def process(self, records: Sequence[InputRecord], out: Emitter) -> None:
         self._sync_partitions()
         by_order: dict[tuple[int, str], list[tuple[InputRecord, o.OrderFact]]] = {}
-        owners = self._owners
+        owner_of = self._owners()
         for record, fact in self._facts(records, out):
-            owner = owners.get(fact.order_id)
-            if owner is None:
-                if len(owners) >= OWNER_CACHE_MAX:
-                    owners.clear()
-                owner = owners[fact.order_id] = partition_for(fact.order_id.encode(), self._partition_count())
+            owner = owner_of(fact.order_id)
             if owner != record.partition:
                 self._forward_to_owner(record, fact.order_id, owner, out)
                 continue
@@ -156,10 +150,10 @@ class OrderStage:
         return decode_inputs(self.codec, records, routes, lambda record, code, reason: self._dead_letter(
             record, code, reason, out), "invalid_order_fact")
 
-    def _partition_count(self) -> int:
-        if self._partitions is None:
+    def _owners(self) -> KeyPartitions:
+        if self._owner_of is None:
             raise RuntimeError("partition count unknown before assignment")
-        return self._partitions
+        return self._owner_of
 
     def _forward_to_owner(self, record: InputRecord, order_id: str, owner: int, out: Emitter) -> None:
         self.metrics.events_out.labels(f"{record.topic}:rerouted").inc()

@@ -51,8 +51,6 @@ class Emitter:
         source = origin.source  # the consumed record at the start of the chain (a hand-off may cause another)
         self.handed_over[topic].append(InputRecord(topic, partition, -1, key, None, tuple(headers),
                                                    source.timestamp_ms, record, source))
-        self.sent_by_topic[f"{topic}:in-process"] += 1
-        self.handed_over_count += 1
 
     def take_handed_over(self, topics: Sequence[str]) -> list[InputRecord]:
         taken: list[InputRecord] = []
@@ -60,6 +58,8 @@ class Emitter:
             records = self.handed_over.pop(topic, None)
             if records:
                 taken.extend(records)
+                self.sent_by_topic[f"{topic}:in-process"] += len(records)  # counted per topic per pass
+                self.handed_over_count += len(records)
         return taken
 
     def emit_changelog(self, topic: str, partition: int, key: bytes, value: bytes | None) -> None:

@@ -22,16 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-from topics.partitioning import partition_for
-
-OWNER_CACHE_MAX = 200_000  # keys per topic; cleared whole when full
+from topics.partitioning import KeyPartitions
 
 
 class HandoffRoutes:
     def __init__(self, topics: Collection[str]) -> None:
         self.topics = frozenset(topics)
-        self._partition_counts: dict[str, int] = {}
-        self._owners: dict[str, dict[bytes, int]] = {topic: {} for topic in self.topics}
+        self._owners: dict[str, KeyPartitions] = {}  # topic -> each key's partition there
         self._waiting: dict[tuple[str, int], int] = {}  # assigned, not yet handing off -> highest offset produced
         self._handing_off: set[tuple[str, int]] = set()
 
@@ -39,9 +36,8 @@ class HandoffRoutes:
     def assigned(self, topic: str, partitions: Iterable[int], partition_count: int) -> None:
         if topic not in self.topics:
             return
-        if self._partition_counts.get(topic) != partition_count:
-            self._owners[topic].clear()
-        self._partition_counts[topic] = partition_count
+        if topic not in self._owners or self._owners[topic].count != partition_count:
+            self._owners[topic] = KeyPartitions(partition_count)
         for partition in partitions:
             if (topic, partition) not in self._handing_off:
                 self._waiting.setdefault((topic, partition), -1)
@@ -71,16 +67,8 @@ class HandoffRoutes:
     # -- what a stage asks ---------------------------------------------------------------------------------------------
     def partition_of(self, topic: str, key: bytes) -> int | None:
         """The partition the producer's partitioner (murmur2) would pick; None before the count is known."""
-        count = self._partition_counts.get(topic)
-        if count is None:
-            return None
-        owners = self._owners[topic]
-        partition = owners.get(key)
-        if partition is None:
-            if len(owners) >= OWNER_CACHE_MAX:
-                owners.clear()
-            partition = owners[key] = partition_for(key, count)
-        return partition
+        owner_of = self._owners.get(topic)
+        return None if owner_of is None else owner_of(key)
 
     def local_partition(self, topic: str, key: bytes) -> int | None:
         """The partition to hand ``key``'s record to in process, or None: produce it."""

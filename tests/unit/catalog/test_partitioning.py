@@ -14,3 +14,13 @@ def test_murmur2_matches_the_java_client_reference_values() -> None:
 def test_partition_is_always_within_range() -> None:
     for index in range(1000):
         assert 0 <= partition_for(f"SKU-{index}".encode(), 7) < 7
+
+
+def test_remembered_partitions_are_murmur2_for_str_and_bytes_keys_and_the_memory_is_bounded() -> None:
+    from topics.partitioning import KeyPartitions
+
+    owner_of = KeyPartitions(6, max_keys=50)
+    keys = [f"SKU-{i:05d}" for i in range(120)]
+    assert [owner_of(k) for k in keys] == [partition_for(k.encode(), 6) for k in keys]
+    assert [owner_of(k.encode()) for k in keys] == [partition_for(k.encode(), 6) for k in keys]  # again, remembered
+    assert len(owner_of._known) <= 50
