@@ -57,6 +57,20 @@ async def near_cached_reader(settings: Settings, *, max_entries: int = 1_000, wa
         await client.aclose()
 
 
+@asynccontextmanager
+async def api_with_near_cache(settings: Settings) -> AsyncIterator[tuple[TestClient, Any]]:
+    """The API as `distflow api` builds it, its near cache tracking: (test client, the cache)."""
+    client = snapshot_reader_client(settings)
+    reader = availability_reader(settings, client)
+    assert isinstance(reader, NearCachedAvailabilityReader)
+    try:
+        async with TestClient(TestServer(build_api(settings, reader))) as api:
+            await until(lambda: reader.cache.tracking, "tracking")
+            yield api, reader.cache
+    finally:
+        await client.aclose()
+
+
 class NearCachedRedisSnapshot(RedisSnapshot):
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AvailabilityReader]:
@@ -91,34 +105,25 @@ def test_a_write_after_a_cached_read_is_seen_by_the_next_read_through_the_api(
 
     async def scenario() -> dict[str, Any]:
         seen: dict[str, Any] = {}
-        client = snapshot_reader_client(settings)
-        reader = availability_reader(settings, client)
-        assert isinstance(reader, NearCachedAvailabilityReader)
-        cache = reader.cache
-        try:
-            async with TestClient(TestServer(build_api(settings, reader))) as api:
-                await until(lambda: cache.tracking, "tracking")
+        async with api_with_near_cache(settings) as (api, cache):
+            async def get(path: str) -> tuple[int, Any]:
+                response = await api.get(path, headers=AUTH)
+                return response.status, await response.json()
 
-                async def get(path: str) -> tuple[int, Any]:
-                    response = await api.get(path, headers=AUTH)
-                    return response.status, await response.json()
-
-                seen["first"] = await get("/v1/availability/LAMP-1")
-                seen["ghost"] = await get("/v1/availability/GHOST-9")
-                hits = cache.hits
-                seen["cached"] = await get("/v1/availability/LAMP-1")
-                seen["ghost_cached"] = await get("/v1/availability/GHOST-9")
-                seen["hits"] = cache.hits - hits
-                invalidations = cache.invalidations
-                await asyncio.to_thread(write, settings, availability("LAMP-1", 2, east=1),
-                                        availability("GHOST-9", 1, east=7))
-                await until(lambda: cache.invalidations >= invalidations + 2, "invalidated")
-                seen["after_write"] = await get("/v1/availability/LAMP-1")
-                seen["ghost_after_write"] = await get("/v1/availability/GHOST-9")
-                seen["ready"] = await (await api.get("/readyz")).json()
-                seen["metrics"] = await (await api.get("/metrics")).text()
-        finally:
-            await client.aclose()
+            seen["first"] = await get("/v1/availability/LAMP-1")
+            seen["ghost"] = await get("/v1/availability/GHOST-9")
+            hits = cache.hits
+            seen["cached"] = await get("/v1/availability/LAMP-1")
+            seen["ghost_cached"] = await get("/v1/availability/GHOST-9")
+            seen["hits"] = cache.hits - hits
+            invalidations = cache.invalidations
+            await asyncio.to_thread(write, settings, availability("LAMP-1", 2, east=1),
+                                    availability("GHOST-9", 1, east=7))
+            await until(lambda: cache.invalidations >= invalidations + 2, "invalidated")
+            seen["after_write"] = await get("/v1/availability/LAMP-1")
+            seen["ghost_after_write"] = await get("/v1/availability/GHOST-9")
+            seen["ready"] = await (await api.get("/readyz")).json()
+            seen["metrics"] = await (await api.get("/metrics")).text()
         return seen
 
     seen = asyncio.run(scenario())
@@ -229,28 +234,20 @@ def test_a_flush_empties_the_cache_and_a_redis_outage_is_503_once_noticed(servic
 
         async def scenario() -> dict[str, Any]:
             seen: dict[str, Any] = {}
-            client = snapshot_reader_client(settings)
-            reader = availability_reader(settings, client)
-            assert isinstance(reader, NearCachedAvailabilityReader)
-            cache = reader.cache
-            try:
-                async with TestClient(TestServer(build_api(settings, reader))) as api:
-                    await until(lambda: cache.tracking, "tracking")
-                    await api.get("/v1/availability/VASE-1", headers=AUTH)
-                    seen["before"] = (await api.get("/v1/availability/VASE-1", headers=AUTH)).status, len(cache)
-                    await asyncio.to_thread(admin.flushdb)
-                    await until(lambda: cache.resets[RESET_FLUSHED] == 1, "flushed")
-                    seen["flushed"] = (await api.get("/v1/availability/VASE-1", headers=AUTH)).status, cache.tracking
-                    await asyncio.to_thread(write, settings, availability("VASE-1", 2, east=1))
-                    await api.get("/v1/availability/VASE-1", headers=AUTH)  # cached again
-                    server.kill()
-                    await until(lambda: not cache.tracking, "tracking lost")
-                    down = await api.get("/v1/availability/VASE-1", headers=AUTH)
-                    seen["down"] = down.status, (await down.json())["error"], len(cache)
-                    ready = await api.get("/readyz")
-                    seen["down_ready"] = ready.status
-            finally:
-                await client.aclose()
+            async with api_with_near_cache(settings) as (api, cache):
+                await api.get("/v1/availability/VASE-1", headers=AUTH)
+                seen["before"] = (await api.get("/v1/availability/VASE-1", headers=AUTH)).status, len(cache)
+                await asyncio.to_thread(admin.flushdb)
+                await until(lambda: cache.resets[RESET_FLUSHED] == 1, "flushed")
+                seen["flushed"] = (await api.get("/v1/availability/VASE-1", headers=AUTH)).status, cache.tracking
+                await asyncio.to_thread(write, settings, availability("VASE-1", 2, east=1))
+                await api.get("/v1/availability/VASE-1", headers=AUTH)  # cached again
+                server.kill()
+                await until(lambda: not cache.tracking, "tracking lost")
+                down = await api.get("/v1/availability/VASE-1", headers=AUTH)
+                seen["down"] = down.status, (await down.json())["error"], len(cache)
+                ready = await api.get("/readyz")
+                seen["down_ready"] = ready.status
             return seen
 
         seen = asyncio.run(scenario())
