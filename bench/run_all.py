@@ -255,13 +255,17 @@ def notes(results: dict[str, dict[str, Any]]) -> list[str]:
                 f"from memory, kept fresh by Redis's invalidations"
                 + (f" ({api['near_cache_hit_rate']:.1%} of the lookups here, with "
                    f"{n0(api['redis'].get('writes_per_s') or 0)} snapshot entries rewritten per second during the "
-                   f"runs)" if api.get("near_cache_hit_rate") is not None else " (off in this run)")
+                   f"runs; each rewritten entry a process had cached was read again in the background right after "
+                   f"its invalidation — {n0(api.get('near_cache_refreshed') or 0)} such reads — so the next request "
+                   f"for it found it in memory)" if api.get("near_cache_hit_rate") is not None
+                   else " (off in this run)")
                 + f". Redis itself used "
-                f"{rs['redis_cpu_us_per_req']:.0f} µs per single request. "
+                f"{rs['redis_cpu_us_per_req']:.0f} µs per single request. An answer for all locations is rendered "
+                f"to JSON once per entry held in memory (only its staleness is formatted per request). "
                 f"{api['batch_skus']}-SKU batches at {n0(api['rate'])} req/s need "
                 f"{rb['server_cpu_us_per_req'] * api['rate'] / 1e6:.1f} cores of API CPU (achieved "
-                f"{n0(rb['rps'])} rps); on this 2-core machine, shared with Redis and the load generator, that "
-                f"rate is queueing whatever the number of replicas. A send on a loopback socket costs the sender "
+                f"{n0(rb['rps'])} rps) on this 2-core machine, shared with Redis and the load generator. A send on "
+                f"a loopback socket costs the sender "
                 f"the receiver's TCP processing in this VM (about 100-200 µs a call under load, py-spy), one for "
                 f"Redis and one for the answer per request.")
         reasons = api["redis"].get("answers_503") or {}

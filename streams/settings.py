@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     api_channels: str = Field("", description="'channel=LOC1,LOC2;channel2=LOC3': which locations sell to a channel")
     api_near_cache_entries: int = Field(100_000, ge=0, description="availability entries the API keeps in process, "
                                         "kept fresh by Redis invalidations (CLIENT TRACKING); 0: no near cache")
+    api_near_cache_refresh_ahead: bool = Field(True, description="read a cached SKU again as soon as it is "
+                                               "invalidated (one Redis read per write per API process), so the "
+                                               "next request for it is a hit")
 
     # snapshot (worker side of the Redis read model)
     snapshot_redis_timeout_ms: int = Field(2_000, ge=1, description="Redis connect/read timeout of a flush")

@@ -111,7 +111,8 @@ def availability_reader(settings: Settings, client: Any) -> AvailabilityReader:
         return redis_reader
     return NearCachedAvailabilityReader(redis_reader, client, settings.redis_key_prefix,
                                         settings.api_near_cache_entries,
-                                        answer_timeout_s=settings.api_redis_timeout_ms / 1000)
+                                        answer_timeout_s=settings.api_redis_timeout_ms / 1000,
+                                        refresh_ahead=settings.api_near_cache_refresh_ahead)
 
 
 # The cyclic GC: a request allocates thousands of short-lived objects, and the decoded-value caches keep tens of

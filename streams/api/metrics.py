@@ -57,6 +57,9 @@ class NearCacheCollector(Collector):
         yield CounterMetricFamily("distflow_api_near_cache_not_stored",
                                   "SKUs read from Redis but not cached: invalidated while the read was in flight",
                                   value=cache.not_stored_in_flight)
+        yield CounterMetricFamily("distflow_api_near_cache_refreshed",
+                                  "SKUs read again from Redis ahead of requests after their invalidation",
+                                  value=cache.refreshed)
         resets = CounterMetricFamily("distflow_api_near_cache_resets",
                                      "near cache emptied: tracking connection lost, or the database flushed",
                                      labels=["reason"])

@@ -38,6 +38,28 @@ def rfc3339(epoch_ms: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
 
 
+def availability_answer_json(entry: AvailabilityEntry, scope: LocationScope, now_ms: int) -> bytes:
+    """dumps(availability_answer(...)), byte for byte. For all locations everything but the staleness (the last
+    field) is rendered once per entry object and kept on it, so a near-cached entry costs a format per answer."""
+    if scope.locations is not None:
+        return dumps(availability_answer(entry, scope, now_ms))
+    rendered = entry.rendered_answer
+    if rendered is None:
+        whole = dumps(availability_answer(entry, scope, entry.as_of_ms))
+        rendered = whole[:whole.rindex(b":") + 1]  # ...,"staleness_ms":
+        object.__setattr__(entry, "rendered_answer", rendered)
+    return b"%b%d}" % (rendered, max(0, now_ms - entry.as_of_ms))
+
+
+def batch_answer_json(answers: list[bytes], not_found: list[str]) -> bytes:
+    """{"results": [answer, ...], "not_found": [sku, ...]} from answers already rendered."""
+    return b'{"results":[%b],"not_found":%b}' % (b",".join(answers), dumps(not_found))
+
+
+def json_bytes_response(status: int, body: bytes) -> web.Response:
+    return web.Response(status=status, body=body, content_type="application/json", charset="utf-8")
+
+
 def availability_answer(entry: AvailabilityEntry, scope: LocationScope, now_ms: int) -> dict[str, Any]:
     if scope.locations is None:
         locations, available = dict(sorted(entry.locations.items())), entry.total_available

@@ -16,7 +16,8 @@ from streams.api.exceptions import (
 from streams.api.exceptions_replay import replay_dead_letter
 from streams.api.ops_page import operations_page
 from streams.api.orders import ORDERS_READ, order_status, order_timeline
-from streams.api.responses import availability_answer, error_response, json_response
+from streams.api.responses import (availability_answer_json, batch_answer_json, error_response, json_bytes_response,
+                                   json_response)
 from streams.snapshot.entry import AvailabilityEntry
 from streams.snapshot.reader import AvailabilityReader
 
@@ -77,7 +78,7 @@ async def availability_of_one_sku(request: web.Request) -> web.Response:
     if entry is None:
         return error_response(404, "unknown_sku", f"the snapshot has no availability for SKU {sku!r}: not stocked "
                                                   "anywhere yet, or not yet seen by the pipeline")
-    return json_response(200, availability_answer(entry, scope, context.clock_ms()))
+    return json_bytes_response(200, availability_answer_json(entry, scope, context.clock_ms()))
 
 
 def _not_visible_yet(sku: str, wanted: int, entry: AvailabilityEntry | None, waited_ms: int) -> web.Response:
@@ -93,10 +94,10 @@ async def availability_of_many_skus(request: web.Request) -> web.Response:
     query = queries.batch_query(await _json_body(request), context.channels, context.batch_max_skus)
     found = await context.reader.get_many(query.skus)
     now_ms = context.clock_ms()
-    return json_response(200, {
-        "results": [availability_answer(entry, query.scope, now_ms) for entry in found.values() if entry is not None],
-        "not_found": [sku for sku, entry in found.items() if entry is None],
-    })
+    scope = query.scope
+    return json_bytes_response(200, batch_answer_json(
+        [availability_answer_json(entry, scope, now_ms) for entry in found.values() if entry is not None],
+        [sku for sku, entry in found.items() if entry is None]))
 
 
 async def _json_body(request: web.Request) -> object:

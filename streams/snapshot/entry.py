@@ -34,6 +34,9 @@ class AvailabilityEntry:
     locations: Mapping[str, int]
     source_offsets: Mapping[str, int] = field(default_factory=dict)
     written_at_ms: int = 0
+    # the API's answer for all locations up to its staleness, rendered once per entry object (entries are immutable
+    # and a near-cached one is answered many times): streams.api.responses.availability_answer_json
+    rendered_answer: bytes | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not is_valid_sku(self.sku):
@@ -68,6 +71,7 @@ class AvailabilityEntry:
         entry = object.__new__(cls)
         for name, value in zip(_FIELDS, values):
             object.__setattr__(entry, name, value)
+        object.__setattr__(entry, "rendered_answer", None)
         return entry
 
 

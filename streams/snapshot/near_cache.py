@@ -15,6 +15,10 @@ Rules that keep it correct (docs/api.md, Freshness):
   invalidated after that (NearCache.begin / finish).
 * A flush (null key list) empties the cache and nothing read before it is stored.
 * Bounded: at most max_entries entries, least recently used evicted first.
+* Refresh ahead (optional): a cached key that is invalidated is read again from Redis in the background (one MGET
+  for all keys invalidated meanwhile) and stored by the same rules, so the next request for it is a hit instead of
+  a Redis round trip. A request for many SKUs otherwise pays a round trip whenever any one of them was written
+  since it was last read. Costs Redis one read per write of a cached key per API process.
 """
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ import redis.asyncio as aioredis
 
 from streams.snapshot.entry import AvailabilityEntry
 from streams.snapshot.keys import SnapshotKeys
-from streams.snapshot.reader import AvailabilityReader
+from streams.snapshot.reader import AvailabilityReader, SnapshotEntryUnreadable, SnapshotUnavailable
 
 log = logging.getLogger("distflow.api.near_cache")
 
@@ -37,6 +41,7 @@ INVALIDATION_CHANNEL = b"__redis__:invalidate"
 HEALTH_CHECK_INTERVAL_S = 1.0  # an idle tracking connection is PINGed this often
 RECONNECT_FIRST_S = 0.05
 RECONNECT_MAX_S = 2.0
+REFRESH_BATCH = 1_000  # most keys one refresh-ahead MGET reads
 RESET_CONNECTION_LOST = "connection_lost"
 RESET_FLUSHED = "flushed"
 _ABSENT = object()  # not in the cache (None in the cache: Redis has no entry for the SKU)
@@ -60,12 +65,16 @@ class NearCache:
         self._floor = 0  # reads that began before this sequence number store nothing
         self._invalidated_at: dict[str, int] = {}  # SKU → seq of its last invalidation while reads were in flight
         self._in_flight = 0
+        self._stale: dict[str, None] = {}  # cached keys invalidated since, to read again ahead of requests
+        self.refresh_ahead = False
+        self.on_stale: Callable[[], None] | None = None  # called when a key becomes stale (the refresher's wake-up)
         # counters, read by the metrics collector (streams/api/metrics.py) at scrape time
         self.hits = 0
         self.misses = 0  # looked up while tracking, read from Redis
         self.bypassed = 0  # read from Redis because tracking is down
         self.invalidations = 0  # keys named by invalidation messages
         self.not_stored_in_flight = 0  # read from Redis but invalidated while the read was in flight
+        self.refreshed = 0  # keys read again ahead of requests after their invalidation
         self.resets: dict[str, int] = {RESET_CONNECTION_LOST: 0, RESET_FLUSHED: 0}
 
     def __len__(self) -> int:
@@ -95,8 +104,9 @@ class NearCache:
         self._in_flight += 1
         return self._seq
 
-    def finish(self, token: int, fetched: Mapping[str, AvailabilityEntry | None]) -> None:
-        """After the read's reply (or failure: nothing fetched): store what is still known to be current."""
+    def finish(self, token: int, fetched: Mapping[str, AvailabilityEntry | None], *, refresh: bool = False) -> None:
+        """After the read's reply (or failure: nothing fetched): store what is still known to be current. A refresh
+        whose key was invalidated again while it was in flight marks the key stale again."""
         self._in_flight -= 1
         if fetched and self.tracking and token >= self._floor:
             invalidated_at = self._invalidated_at
@@ -104,6 +114,8 @@ class NearCache:
             for sku, entry in fetched.items():
                 if invalidated_at.get(sku, -1) > token:
                     self.not_stored_in_flight += 1
+                    if refresh:
+                        self._mark_stale(sku)
                     continue
                 entries[sku] = entry
                 entries.move_to_end(sku)
@@ -118,10 +130,12 @@ class NearCache:
         seq = self._seq
         entries = self._entries
         remember = self._in_flight > 0
+        refresh = self.refresh_ahead
         count = 0
         for sku in skus:
             count += 1
-            entries.pop(sku, None)
+            if entries.pop(sku, _ABSENT) is not _ABSENT and refresh:
+                self._mark_stale(sku)
             if remember:
                 self._invalidated_at[sku] = seq
         self.invalidations += count
@@ -130,6 +144,28 @@ class NearCache:
             self._invalidated_at.clear()
             self._floor = seq + 1
             self._seq = seq + 1
+
+    def _mark_stale(self, sku: str) -> None:
+        stale = self._stale
+        if not stale and self.on_stale is not None:
+            self.on_stale()
+        stale[sku] = None
+
+    def take_stale(self, limit: int) -> list[str]:
+        """Up to `limit` keys to read again (oldest invalidation first), no longer stale once taken."""
+        stale = self._stale
+        if len(stale) <= limit:
+            taken = list(stale)
+            stale.clear()
+            return taken
+        taken = [sku for sku, _ in zip(stale, range(limit))]
+        for sku in taken:
+            del stale[sku]
+        return taken
+
+    @property
+    def stale(self) -> int:
+        return len(self._stale)
 
     def invalidate_all(self) -> None:
         """The database was flushed: forget everything; no read in flight now will be stored."""
@@ -146,6 +182,7 @@ class NearCache:
 
     def _reset(self) -> None:
         self._entries.clear()
+        self._stale.clear()
         self._invalidated_at.clear()
         self._seq += 1
         self._floor = self._seq
@@ -287,29 +324,58 @@ class NearCachedAvailabilityReader(AvailabilityReader):
 
     def __init__(self, inner: AvailabilityReader, client: aioredis.Redis, key_prefix: str, max_entries: int, *,
                  answer_timeout_s: float, health_check_interval_s: float = HEALTH_CHECK_INTERVAL_S,
+                 refresh_ahead: bool = True,
                  before_connect: Callable[[], Awaitable[None]] | None = None,
                  after_fetch: Callable[[Sequence[str]], Awaitable[None]] | None = None) -> None:
         """after_fetch: a test hook awaited between a read's Redis reply and its storing in the cache."""
         self._inner = inner
         self.cache = NearCache(max_entries)
+        self.cache.refresh_ahead = refresh_ahead
+        self.cache.on_stale = self._stale_keys_waiting
         self.listener = InvalidationListener(client, key_prefix, self.cache, answer_timeout_s=answer_timeout_s,
                                              health_check_interval_s=health_check_interval_s,
                                              before_connect=before_connect)
         self._after_fetch = after_fetch
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stale_waiting = asyncio.Event()
 
     async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self.listener.run(), name="near-cache-invalidations")
+        if not self._tasks:
+            self._tasks = [asyncio.create_task(self.listener.run(), name="near-cache-invalidations")]
+            if self.cache.refresh_ahead:
+                self._tasks.append(asyncio.create_task(self._refresh_ahead(), name="near-cache-refresh-ahead"))
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
             task.cancel()
+        for task in tasks:
             try:
                 await task
             except asyncio.CancelledError:
                 pass
+
+    def _stale_keys_waiting(self) -> None:
+        self._stale_waiting.set()
+
+    async def _refresh_ahead(self) -> None:
+        """Read invalidated keys again, one MGET of up to REFRESH_BATCH at a time, until none is stale."""
+        cache = self.cache
+        while True:
+            await self._stale_waiting.wait()
+            self._stale_waiting.clear()
+            while cache.stale:
+                skus = cache.take_stale(REFRESH_BATCH)
+                token = cache.begin()
+                fetched: dict[str, AvailabilityEntry | None] = {}
+                try:
+                    fetched = await self._inner.get_many(skus)
+                except (SnapshotUnavailable, SnapshotEntryUnreadable) as error:
+                    # not fatal: those keys are read by the next request for them, which reports the problem
+                    log.debug("near cache: refresh ahead of %d key(s) failed: %s", len(skus), error)
+                finally:
+                    cache.finish(token, fetched, refresh=True)
+                cache.refreshed += len(fetched)
 
     async def get_many(self, skus: Sequence[str]) -> dict[str, AvailabilityEntry | None]:
         unique_skus = list(dict.fromkeys(skus))

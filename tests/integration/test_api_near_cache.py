@@ -98,9 +98,11 @@ def version_of(entry: Any) -> int | None:
     return None if entry is None else entry.version
 
 
+@pytest.mark.parametrize("refresh_ahead", [False, True])
 def test_a_write_after_a_cached_read_is_seen_by_the_next_read_through_the_api(
-        redis_server: devstack.RedisServer) -> None:
-    settings = settings_for(redis_server.url, unique("near") + ":", api_near_cache_entries=1_000)
+        redis_server: devstack.RedisServer, refresh_ahead: bool) -> None:
+    settings = settings_for(redis_server.url, unique("near") + ":", api_near_cache_entries=1_000,
+                            api_near_cache_refresh_ahead=refresh_ahead)
     write(settings, availability("LAMP-1", 1, east=5))
 
     async def scenario() -> dict[str, Any]:
@@ -120,8 +122,12 @@ def test_a_write_after_a_cached_read_is_seen_by_the_next_read_through_the_api(
             await asyncio.to_thread(write, settings, availability("LAMP-1", 2, east=1),
                                     availability("GHOST-9", 1, east=7))
             await until(lambda: cache.invalidations >= invalidations + 2, "invalidated")
+            if refresh_ahead:  # both were cached, so both are read again without being asked for
+                await until(lambda: cache.refreshed >= 2, "refreshed")
+            hits = cache.hits
             seen["after_write"] = await get("/v1/availability/LAMP-1")
             seen["ghost_after_write"] = await get("/v1/availability/GHOST-9")
+            seen["hits_after_write"] = cache.hits - hits
             seen["ready"] = await (await api.get("/readyz")).json()
             seen["metrics"] = await (await api.get("/metrics")).text()
         return seen
@@ -135,9 +141,11 @@ def test_a_write_after_a_cached_read_is_seen_by_the_next_read_through_the_api(
     assert (seen["after_write"][0], seen["after_write"][1]["version"], seen["after_write"][1]["available"]) == (
         200, 2, 1)
     assert (seen["ghost_after_write"][0], seen["ghost_after_write"][1]["available"]) == (200, 7)
+    assert seen["hits_after_write"] == (2 if refresh_ahead else 0)  # else: read from Redis, then cached
     assert seen["ready"]["near_cache"] == {"enabled": True, "tracking": True, "entries": 2, "max_entries": 1_000}
     metrics = seen["metrics"]
-    assert "distflow_api_near_cache_hits_total 2.0" in metrics
+    assert f"distflow_api_near_cache_hits_total {2 + seen['hits_after_write']}.0" in metrics
+    assert f"distflow_api_near_cache_refreshed_total {2.0 if refresh_ahead else 0.0}" in metrics
     assert "distflow_api_near_cache_tracking 1.0" in metrics
     assert 'distflow_api_near_cache_resets_total{reason="connection_lost"} 0.0' in metrics
 

@@ -218,3 +218,91 @@ def test_a_failed_read_stores_nothing_and_leaves_no_read_in_flight() -> None:
     asyncio.run(scenario())
 
     assert len(reader.cache) == 0 and reader.cache._in_flight == 0
+
+
+def refreshing_cache(max_entries: int = 100) -> NearCache:
+    cache = tracking_cache(max_entries)
+    cache.refresh_ahead = True
+    return cache
+
+
+def test_with_refresh_ahead_an_invalidated_cached_key_is_stale_and_an_uncached_one_is_not() -> None:
+    cache = refreshing_cache()
+    read(cache, availability("LAMP-1", 1))
+
+    cache.invalidate(["LAMP-1", "NEVER-READ-2"])
+
+    assert cached(cache, "LAMP-1") == "miss"
+    assert cache.take_stale(10) == ["LAMP-1"] and cache.stale == 0
+
+
+def test_without_refresh_ahead_nothing_becomes_stale() -> None:
+    cache = tracking_cache()
+    read(cache, availability("LAMP-1", 1))
+
+    cache.invalidate(["LAMP-1"])
+
+    assert cache.stale == 0
+
+
+def test_stale_keys_are_taken_oldest_first_at_most_the_limit_at_a_time() -> None:
+    cache = refreshing_cache()
+    read(cache, *(availability(f"SKU-{n}", 1) for n in range(5)))
+    cache.invalidate(["SKU-3", "SKU-1"])
+    cache.invalidate(["SKU-4", "SKU-0"])
+
+    assert cache.take_stale(3) == ["SKU-3", "SKU-1", "SKU-4"]
+    assert cache.take_stale(3) == ["SKU-0"]
+
+
+def test_a_refresh_invalidated_again_while_in_flight_is_not_stored_and_stays_stale() -> None:
+    cache = refreshing_cache()
+    read(cache, availability("LAMP-1", 1), availability("DESK-2", 1))
+    cache.invalidate(["LAMP-1", "DESK-2"])
+    token = cache.begin()
+    skus = cache.take_stale(10)
+    cache.invalidate(["LAMP-1"])  # written again while the refresh is in flight
+
+    cache.finish(token, {sku: availability(sku, 2) for sku in skus}, refresh=True)
+
+    assert cached(cache, "LAMP-1") == "miss" and cache.take_stale(10) == ["LAMP-1"]
+    assert cached(cache, "DESK-2") == availability("DESK-2", 2)
+
+
+def test_losing_tracking_or_a_flush_forgets_the_stale_keys() -> None:
+    cache = refreshing_cache()
+    read(cache, availability("LAMP-1", 1), availability("DESK-2", 1))
+    cache.invalidate(["LAMP-1"])
+    cache.invalidate_all()
+    assert cache.stale == 0
+    read(cache, availability("DESK-2", 1))
+    cache.invalidate(["DESK-2"])
+    cache.set_tracking(False)
+    assert cache.stale == 0
+
+
+def test_the_refresher_reads_invalidated_keys_again_so_the_next_request_is_a_hit() -> None:
+    inner = SlowDict(availability("LAMP-1", 1), availability("DESK-2", 1))
+    reader = near_cached(inner)
+
+    async def scenario() -> AvailabilityEntry | None:
+        refresher = asyncio.create_task(reader._refresh_ahead())
+        try:
+            await reader.get_many(["LAMP-1", "DESK-2"])
+            inner.put(availability("LAMP-1", 2))
+            reader.cache.invalidate(["LAMP-1"])  # as the listener does on Redis's message
+            for _ in range(100):
+                if reader.cache.refreshed:
+                    break
+                await asyncio.sleep(0)
+            hits = reader.cache.hits
+            entry = await reader.get("LAMP-1")
+            assert reader.cache.hits == hits + 1
+            return entry
+        finally:
+            refresher.cancel()
+
+    entry = asyncio.run(scenario())
+
+    assert entry == availability("LAMP-1", 2)
+    assert inner.reads == [["LAMP-1", "DESK-2"], ["LAMP-1"]]  # one read of the misses, one refresh

@@ -70,6 +70,7 @@ DISTFLOW_API_CHANNELS: {{ .Values.api.channels | quote }}
 DISTFLOW_API_BATCH_MAX_SKUS: {{ .Values.api.batchMaxSkus | int64 | quote }}
 DISTFLOW_API_REDIS_TIMEOUT_MS: {{ .Values.api.redisTimeoutMs | int64 | quote }}
 DISTFLOW_API_NEAR_CACHE_ENTRIES: {{ .Values.api.nearCacheEntries | int64 | quote }}
+DISTFLOW_API_NEAR_CACHE_REFRESH_AHEAD: {{ .Values.api.nearCacheRefreshAhead | quote }}
 DISTFLOW_SLA_ORDER_ACCEPTANCE_SECONDS: {{ .Values.sla.orderAcceptanceSeconds | int64 | quote }}
 DISTFLOW_SLA_ALLOCATION_SECONDS: {{ .Values.sla.allocationSeconds | int64 | quote }}
 DISTFLOW_SLA_SHIPMENT_CONFIRMATION_SECONDS: {{ .Values.sla.shipmentConfirmationSeconds | int64 | quote }}
