@@ -141,6 +141,32 @@ def simulate(rate: float, seed: int, skus: int, count: int, customers: int, chec
                    checkout_change_rate=checkout_change_rate)
 
 
+@main.group()
+def snapshot() -> None:
+    """The Redis availability snapshot the storefront API reads."""
+
+
+@snapshot.command("rebuild")
+def snapshot_rebuild() -> None:
+    """Write every SKU's entry to Redis again from the inventory changelog (Redis lost its data, or a worker died
+    during a Redis outage). Version-guarded: safe while the workers run; never replaces a newer entry."""
+    import json
+
+    from streams import logs
+    from streams.snapshot.connection import snapshot_writer_client
+    from streams.snapshot.writer import SnapshotWriter
+    from streams.snapshot_rebuild import SnapshotRebuildFailed, rebuild_snapshot
+
+    settings = load_settings()
+    logs.configure(settings.log_level, settings.log_format)
+    writer = SnapshotWriter(snapshot_writer_client(settings), settings.redis_key_prefix)
+    try:
+        report = rebuild_snapshot(settings, writer)
+    except SnapshotRebuildFailed as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(json.dumps(report.as_dict()))
+
+
 @main.command()
 @click.argument("topic")
 @click.option("--from-beginning", is_flag=True)

@@ -27,10 +27,7 @@ class RedisAvailabilitySink:
         return self.writer.pending
 
     def stage(self, decision: AvailabilityChanged, source_offsets: dict[str, int]) -> None:
-        self.writer.stage(AvailabilityEntry(
-            sku=decision.sku, version=decision.version, total_available=decision.total,
-            locations={location: quantity for location, quantity in decision.locations},
-            as_of_ms=decision.as_of, source_offsets=source_offsets))  # the entry keeps its own copy
+        self.writer.stage(snapshot_entry(decision, source_offsets))
 
     def flush(self) -> None:
         if time.monotonic() < self._retry_at:
@@ -56,6 +53,14 @@ class RedisAvailabilitySink:
             age_s = max(0.0, (now_ms - entry.as_of_ms) / 1000)
             entry_age.observe(age_s)
             visible_lag.observe(age_s)
+
+
+def snapshot_entry(decision: AvailabilityChanged, source_offsets: dict[str, int]) -> AvailabilityEntry:
+    """The entry storefronts read for a SKU owner's availability decision."""
+    return AvailabilityEntry(
+        sku=decision.sku, version=decision.version, total_available=decision.total,
+        locations={location: quantity for location, quantity in decision.locations},
+        as_of_ms=decision.as_of, source_offsets=source_offsets)  # the entry keeps its own copy
 
 
 def build_snapshot_sink(settings: Settings, metrics: WorkerMetrics) -> RedisAvailabilitySink:
