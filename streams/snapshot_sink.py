@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 
 from processors.inventory import AvailabilityChanged
 from streams.metrics import WorkerMetrics
@@ -28,6 +29,14 @@ class RedisAvailabilitySink:
 
     def stage(self, decision: AvailabilityChanged, source_offsets: dict[str, int]) -> None:
         self.writer.stage(snapshot_entry(decision, source_offsets))
+
+    def unpublished(self, partitions: Sequence[int]) -> list[int]:
+        if time.monotonic() < self._retry_at:  # Redis is failing: the flushes report it; look again later
+            return []
+        return self.writer.unpublished(partitions)
+
+    def mark_published(self, partitions: Sequence[int]) -> None:
+        self.writer.mark_published(partitions)
 
     def flush(self) -> None:
         if time.monotonic() < self._retry_at:

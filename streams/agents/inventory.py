@@ -16,6 +16,7 @@ from processors.inventory.availability import availability_changed, publication_
 from streams import logs
 from streams.agents import inventory_outputs as outputs
 from streams.agents.inventory_facts import to_fact
+from streams.agents.snapshot_republish import SnapshotRepublisher
 from streams.dead_letters import dead_letter
 from streams.engine.emitter import Emitter
 from streams.engine.records import InputRecord, OutputRecord
@@ -73,6 +74,9 @@ class InventoryStage:
                                      self.out_topics[catalog.AVAILABILITY_SNAPSHOT])
         assert catalog.AVAILABILITY_CHANGES.value_schema == catalog.AVAILABILITY_SNAPSHOT.value_schema
         self._availability_schema = catalog.AVAILABILITY_CHANGES.value_schema or ""
+        # a sink that keeps per-partition markers (Redis) gets its lost entries written again by itself
+        self.republisher = SnapshotRepublisher(self.table, policy, sink) \
+            if sink is not None and hasattr(sink, "unpublished") else None  # type: ignore[arg-type]
 
     def process(self, records: Sequence[InputRecord], out: Emitter) -> None:
         by_sku: dict[tuple[int, bytes], list[tuple[InputRecord, Command]]] = {}
@@ -244,9 +248,13 @@ class InventoryStage:
     def after_commit(self) -> None:
         if self.sink is not None:
             self.sink.flush()
+        if self.republisher is not None:
+            self.republisher.step()  # its chunk goes out with the next flush
 
     def on_idle(self) -> None:
-        """No traffic: still retry entries held during a Redis outage."""
+        """No traffic: still retry entries held during a Redis outage, and republish what Redis lost."""
+        if self.republisher is not None:
+            self.republisher.step()
         if self.sink is not None and self.sink.pending:
             self.sink.flush()
 

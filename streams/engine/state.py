@@ -63,6 +63,18 @@ class PartitionStore:
     def keys(self) -> Iterable[bytes]:
         return (key for key in self._db.keys() if key != CHECKPOINT_KEY)
 
+    def keys_after(self, after: bytes | None, limit: int) -> list[bytes]:
+        """Up to `limit` keys in key order, after `after` (None: from the first). A fresh iterator per call, so
+        none is left open across batches, writes and a revoke."""
+        keys: list[bytes] = []
+        for key in self._db.keys(from_key=after) if after is not None else self._db.keys():
+            if key == after or key == CHECKPOINT_KEY:
+                continue
+            keys.append(key)
+            if len(keys) >= limit:
+                break
+        return keys
+
     def close(self) -> None:
         self._db.close()
 

@@ -39,6 +39,10 @@ class SnapshotKeys:
     def availability(self, sku: str) -> str:
         return f"{self.availability_prefix}{checked_sku(sku)}"
 
+    def partition_published(self, partition: int) -> str:
+        """Present while the snapshot holds every SKU of this SKU-owner partition (streams/agents/snapshot_republish)."""
+        return f"{self.prefix}snapshot:partition-published:{int(partition)}"
+
     @property
     def writer_heartbeat(self) -> str:
         """Wall-clock ms of the last flush any writer completed (also refreshed while idle)."""

@@ -188,6 +188,25 @@ class SnapshotWriter:
                                f"{len(errors)} refused; first: {errors[0]}")
         return FlushResult(FlushOutcome.FLUSHED, tuple(written), kept_newer, len(self._staged))
 
+    def unpublished(self, partitions: Sequence[int]) -> list[int]:
+        """The partitions whose published marker Redis does not hold; [] when Redis cannot tell."""
+        if not partitions:
+            return []
+        try:
+            values = self._client.mget([self._keys.partition_published(p) for p in partitions])
+        except (RedisConnectionError, RedisTimeoutError, ResponseError):
+            return []  # the outage is seen and reported by the flushes
+        return [partition for partition, value in zip(partitions, values) if value is None]
+
+    def mark_published(self, partitions: Sequence[int], now_ms: int | None = None) -> bool:
+        """Set the partitions' markers (value: when); False if Redis did not take them (they are set next time)."""
+        stamp = self._clock_ms() if now_ms is None else now_ms
+        try:
+            self._client.mset({self._keys.partition_published(p): stamp for p in partitions})
+        except (RedisConnectionError, RedisTimeoutError, ResponseError):
+            return False
+        return True
+
     def _idle_heartbeat(self, now_ms: int) -> FlushResult:
         """Nothing staged: refresh the heartbeat at most once per interval, so quiet ≠ dead for the API."""
         due = self._last_heartbeat_ms is None or now_ms - self._last_heartbeat_ms >= self._heartbeat_interval_ms

@@ -105,3 +105,39 @@ def test_redis_down_is_an_error_that_says_so(broker: Broker, redis_server: Redis
 
     with pytest.raises(SnapshotRebuildFailed, match="redis_unavailable"):
         rebuild_snapshot(nowhere, SnapshotWriter(snapshot_writer_client(nowhere), nowhere.redis_key_prefix))
+
+
+def test_a_running_worker_writes_again_by_itself_what_redis_lost(
+        broker: Broker, redis_server: RedisServer, tmp_path: Path) -> None:
+    settings = pipeline_settings(broker.bootstrap, redis_server.url, tmp_path / "state")
+    client = snapshot_writer_client(settings)
+    keys = SnapshotKeys(settings.redis_key_prefix)
+    with pipeline(settings) as flow, running_worker(settings) as worker:
+        for sku, by_location in STOCK.items():
+            for location, quantity in by_location.items():
+                flow.produce(catalog.INVENTORY_MOVEMENTS, sku, events.movement(sku, location, "RECEIVED", quantity))
+        flow.flush()
+        wait_until(lambda: {s: dict(e.locations) for s, e in entries(client, settings).items()} == STOCK, "stocked")
+        markers = [keys.partition_published(p) for p in range(flow.settings.topic_partitions)]
+        wait_until(lambda: all(client.exists(m) for m in markers), "every partition marked published")
+        before = entries(client, settings)
+        stage = next(s for s in worker.engine.stages if s.name == "inventory")
+        republished = stage.republisher.republished  # type: ignore[attr-defined]
+
+        lost = list(client.scan_iter(f"{settings.redis_key_prefix}*"))
+        client.delete(*lost)  # what a restart of Redis without persistence leaves: nothing under the prefix
+
+        wait_until(lambda: figures(entries(client, settings)) == figures(before), "the lost entries written again")
+        wait_until(lambda: all(client.exists(m) for m in markers), "the markers set again")
+        assert stage.republisher.republished == republished + len(STOCK)  # type: ignore[attr-defined]
+
+
+def figures(found: dict[str, AvailabilityEntry]) -> dict[str, tuple[object, ...]]:
+    return {sku: (e.version, e.as_of_ms, e.total_available, dict(e.locations)) for sku, e in found.items()}
+
+
+def wait_until(condition, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.time() + WAIT_LIMIT_S
+    while not condition():
+        assert time.time() < deadline, f"not {what} after {WAIT_LIMIT_S} s"
+        time.sleep(0.1)

@@ -1,0 +1,99 @@
+"""The SKU owner writing again what the snapshot lost (streams/agents/snapshot_republish.py), over a real local
+table and a recording sink: chunked, a marker only once its entries are written, dropped on revoke."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from processors import inventory as inv
+from streams.agents import snapshot_republish
+from streams.agents.inventory import inventory_table_codec
+from streams.agents.snapshot_republish import SnapshotRepublisher
+from streams.engine.state import ChangelogTable
+
+
+class RecordingSink:
+    def __init__(self, unpublished: Sequence[int]) -> None:
+        self.missing = set(unpublished)
+        self.staged: list[str] = []
+        self.pending = 0
+        self.asked: list[list[int]] = []
+
+    def stage(self, decision: inv.AvailabilityChanged, source_offsets: dict[str, int]) -> None:
+        self.staged.append(decision.sku)
+
+    def unpublished(self, partitions: Sequence[int]) -> list[int]:
+        self.asked.append(list(partitions))
+        return [p for p in partitions if p in self.missing]
+
+    def mark_published(self, partitions: Sequence[int]) -> None:
+        self.missing -= set(partitions)
+
+
+def stocked_table(tmp_path: Path, skus_by_partition: dict[int, int]) -> ChangelogTable[inv.SkuInventory]:
+    table = ChangelogTable("inventory_by_sku", "c", "s", inventory_table_codec(), tmp_path)
+    for partition, count in skus_by_partition.items():
+        table.open(partition)
+        for n in range(count):
+            sku = f"P{partition}-SKU-{n}"
+            state, _ = inv.apply_facts(inv.empty_inventory(sku), [inv.ReceiptConfirmed(
+                f"e-{sku}", 1_000, sku, "EAST", 5)], inv.InventoryPolicy())
+            table.put(partition, sku.encode(), state)
+        table.put(partition, f"P{partition}-NEVER-STOCKED".encode(), inv.empty_inventory("NEVER"))
+    table.encode_batch()
+    table.persist({p: 0 for p in skus_by_partition})
+    return table
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(snapshot_republish, "CHUNK", 4)
+
+
+def test_a_missing_marker_republishes_its_partition_in_chunks_and_marks_it_once_written(tmp_path: Path) -> None:
+    table = stocked_table(tmp_path, {0: 5, 1: 3})
+    sink, clock = RecordingSink(unpublished=[0]), Clock()
+    republisher = SnapshotRepublisher(table, inv.InventoryPolicy(), sink, clock)
+
+    republisher.step()
+    first = list(sink.staged)
+    sink.pending = len(first)  # staged, not yet flushed
+    republisher.step()
+    republisher.step()  # everything staged, but the flush has not written it yet
+    assert sink.missing == {0}
+    sink.pending = 0  # the batch's flush wrote it
+    republisher.step()
+
+    assert len(first) == 3 and sorted(sink.staged) == [f"P0-SKU-{n}" for n in range(5)]   # 4 keys a chunk; the never-stocked one skipped
+    assert sink.missing == set() and republisher.running == []
+    assert sink.asked == [[0, 1]]  # once per CHECK_EVERY_S, not per batch
+
+
+def test_markers_are_looked_at_again_after_the_interval_and_a_revoked_partition_is_dropped(tmp_path: Path) -> None:
+    table = stocked_table(tmp_path, {0: 9, 1: 2})
+    sink, clock = RecordingSink(unpublished=[]), Clock()
+    republisher = SnapshotRepublisher(table, inv.InventoryPolicy(), sink, clock)
+    republisher.step()
+    sink.missing = {0, 1}  # Redis lost its data
+
+    republisher.step()  # within the interval: not noticed yet
+    assert sink.staged == []
+    clock.now += snapshot_republish.CHECK_EVERY_S
+    republisher.step()
+    assert republisher.running == [0, 1] and len(sink.staged) == 3  # 4 keys, one never stocked
+    table.close(0)  # revoked mid-way: its new owner will find the marker missing
+    republisher.step()
+
+    assert republisher.running == [] and sink.staged[-2:] == ["P1-SKU-0", "P1-SKU-1"]
+    republisher.step()
+    assert sink.missing == {0}  # only the partition it finished is marked
