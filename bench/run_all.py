@@ -22,6 +22,7 @@ from typing import Any
 from bench import (api_throughput, broker_floor, checkout_validate, inventory_path, order_saga, recovery,
                    snapshot_latency)
 from bench.common import machine_info
+from bench.snapshot_latency import batch_phase_ms
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
@@ -36,6 +37,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
 
 
 # -- CPU used by other processes on the machine during a benchmark --------------------------------------------------
+
 def _busy_ticks() -> int:
     fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     user, nice, system, _idle, _iowait, irq, softirq = fields[:7]
@@ -166,6 +168,24 @@ def _errors(paced: dict[str, Any]) -> str:
     return f" ({'; '.join(parts)})" if parts else ""
 
 
+def batch_cycle_note(phase: dict[str, Any], where: str) -> str:
+    """Where the worker's batch time went (its distflow_batch_phase_seconds), and what that means for latency."""
+    per_batch = batch_phase_ms(phase)
+    if not per_batch:
+        return ""
+    cycle = sum(per_batch.values())
+    acks = per_batch.get("outputs_acknowledged", 0.0) + per_batch.get("changelog_acknowledged", 0.0)
+    process = per_batch.get("process", 0.0)
+    records = phase["worker_records_in"] / max(1, phase["worker_batches"])
+    return (f" {where} a batch took {cycle:.1f} ms on average: {process:.1f} ms of the stages' work "
+            f"({process * 1000 / max(1.0, records):.0f} µs per record), {acks:.1f} ms waiting for the broker's two "
+            f"acknowledgements, {per_batch.get('views_written', 0.0):.1f} ms writing Redis and "
+            f"{per_batch.get('state_persisted', 0.0):.1f} ms RocksDB (`distflow_batch_phase_seconds`). An event "
+            f"waits on average half a batch for the one in progress, then a whole batch of its own, after its "
+            f"Kafka hop; the batch grows until the worker keeps up, so the waits for acknowledgements set a "
+            f"floor that only faster broker round trips or less CPU per record lower.")
+
+
 def notes(results: dict[str, dict[str, Any]]) -> list[str]:
     """What limits each figure, from this run's own measurements."""
     out: list[str] = []
@@ -218,6 +238,7 @@ def notes(results: dict[str, dict[str, Any]]) -> list[str]:
                  f"batch; each batch ends with two producer flushes that wait for the broker's acknowledgements "
                  f"(the outputs, then the changelog: a restore must never find state whose outputs were not sent), "
                  f"the Redis write, and an asynchronous offset commit. The embedded broker is the busiest process.")
+        text += batch_cycle_note(t, "At this rate")
         if low:
             low_batch = low["worker_records_in"] / max(1, low["worker_batches"])
             text += (f" Below saturation ({n0(low['rate'])} ev/s) the path takes {ms(low['visible']['p50_ms'])} p50 / "
@@ -227,6 +248,7 @@ def notes(results: dict[str, dict[str, Any]]) -> list[str]:
                      f"every input partition with `fetch.wait.max.ms` 10; at 100 the broker's CPU fell by two thirds "
                      f"and the latency rose by the wait); the written_at stamp is "
                      f"{ms(low['written']['p50_ms'])} p50, so the Redis write itself is a small part.")
+            text += batch_cycle_note(low, "Below saturation")
         out.append(text)
     api = results.get("api")
     if api and api["ok"]:

@@ -172,7 +172,7 @@ def run_phase(rate: float, seconds: float, warmup: float, linger_ms: int) -> dic
             "visible": visible, "written": written, "transport": floor,
             "trend": latency_trend(produced, visible_at, keys), "cpu_share": cpu,
             "worker_batches": final["batches"], "worker_records_in": final["records_in"],
-            "worker_peak_rss_mb": final["peak_rss_mb"]}
+            "worker_peak_rss_mb": final["peak_rss_mb"], "batch_phase_seconds": final.get("batch_phase_seconds", {})}
 
 
 def report(phase: dict[str, Any]) -> None:
@@ -191,6 +191,18 @@ def report(phase: dict[str, Any]) -> None:
     print("  CPU while producing: " + ", ".join(f"{k} {v:.0%}" for k, v in phase["cpu_share"].items()) +
           f" of one core; worker {phase['worker_records_in']:,} records in {phase['worker_batches']:,} batches, "
           f"peak RSS {phase['worker_peak_rss_mb']:.0f} MB", flush=True)
+    per_batch = batch_phase_ms(phase)
+    if per_batch:
+        print("  a batch's time (mean over its batches, ms): " + ", ".join(
+            f"{name.replace('_', ' ')} {ms:.1f}" for name, ms in per_batch.items()) +
+              f" = {sum(per_batch.values()):.1f} per batch of {phase['worker_records_in'] / phase['worker_batches']:.0f}"
+              " records", flush=True)
+
+
+def batch_phase_ms(phase: dict[str, Any]) -> dict[str, float]:
+    """The worker's mean milliseconds per batch in each phase (distflow_batch_phase_seconds), {} if unknown."""
+    totals, batches = phase.get("batch_phase_seconds") or {}, phase.get("worker_batches") or 0
+    return {name: seconds * 1000 / batches for name, seconds in totals.items()} if batches else {}
 
 
 def run() -> dict[str, Any]:

@@ -60,7 +60,16 @@ def main() -> None:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         say("stopped", peak_rss_mb=proc_status_kb("VmHWM") / 1024, rss_before_worker_mb=rss_before_kb / 1024,
             cpu_user_s=usage.ru_utime, cpu_system_s=usage.ru_stime, records_in=status.records_in,
-            records_handed_over=status.records_handed_over, batches=status.batches)
+            records_handed_over=status.records_handed_over, batches=status.batches,
+            batch_phase_seconds=_phase_totals(worker.registry))
+
+
+def _phase_totals(registry: Any) -> dict[str, float]:
+    """Seconds spent in each phase of a batch, summed over every batch (distflow_batch_phase_seconds)."""
+    from streams.engine.worker import BATCH_PHASES
+
+    return {phase: registry.get_sample_value("distflow_batch_phase_seconds_sum", {"phase": phase}) or 0.0
+            for phase in BATCH_PHASES}
 
 
 def _count(status: Any, target: int, ready_at: float, timeout_s: float, thread: threading.Thread) -> None:

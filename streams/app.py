@@ -18,7 +18,7 @@ from streams.agents.workbench import WorkbenchStage, WorkbenchView, parse_routin
 from streams.engine.global_table import GlobalTable
 from streams.engine.records import InputRecord
 from streams.engine.restore import RestoreSnapshot
-from streams.engine.worker import BatchWorker, WorkerConfig
+from streams.engine.worker import BATCH_PHASES, BatchWorker, WorkerConfig
 from streams.metrics import WorkerMetrics
 from streams.order_policy import (ItemMasterSourcing, SupplierLocations, erp_rate_limit, order_policy,
                                   supplier_locations)
@@ -151,9 +151,14 @@ def _report_ops_stats(settings: Settings, workbench: WorkbenchStage, metrics: Wo
 
 
 def _batch_observer(metrics: WorkerMetrics):  # type: ignore[no-untyped-def]
-    def observe(records: Sequence[InputRecord], seconds: float, sent: dict[str, int]) -> None:
+    phase_seconds = {phase: metrics.batch_phase_seconds.labels(phase) for phase in BATCH_PHASES}
+
+    def observe(records: Sequence[InputRecord], seconds: float, sent: dict[str, int],
+                phases: dict[str, float]) -> None:
         metrics.batch_records.observe(len(records))
         metrics.batch_seconds.observe(seconds)
+        for phase, phase_s in phases.items():
+            phase_seconds[phase].observe(phase_s)
         for topic, count in sent.items():
             metrics.events_out.labels(topic).inc(count)
     return observe

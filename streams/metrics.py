@@ -14,6 +14,7 @@ from prometheus_client.registry import Collector
 
 LAG_BUCKETS = (0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
 BATCH_BUCKETS = (1, 10, 50, 100, 500, 1000, 2000, 5000, 10000)
+PHASE_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 log = logging.getLogger(__name__)
 LagSource = Callable[[], Mapping[tuple[str, int], int]]
 
@@ -54,6 +55,7 @@ class WorkerMetrics:
     events_out: Counter
     batch_records: Histogram
     batch_seconds: Histogram
+    batch_phase_seconds: Histogram
     sync_lag_applied: Histogram
     sync_lag_visible: Histogram
     consumer_lag: ConsumerLagCollector
@@ -88,6 +90,10 @@ class WorkerMetrics:
                                     registry=registry),
             batch_seconds=Histogram(f"{p}batch_seconds", "Time to process and commit one batch",
                                     buckets=LAG_BUCKETS, registry=registry),
+            batch_phase_seconds=Histogram(
+                f"{p}batch_phase_seconds", "A batch's time by phase: process (the stages' work), "
+                "outputs_acknowledged, changelog_acknowledged (broker round trips), state_persisted (RocksDB), "
+                "views_written (Redis)", ["phase"], buckets=PHASE_BUCKETS, registry=registry),
             sync_lag_applied=Histogram(f"{p}sync_lag_applied_seconds",
                                        "Source event time to applied in the tables, by source system",
                                        ["source_system"], buckets=LAG_BUCKETS, registry=registry),

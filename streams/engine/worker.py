@@ -69,7 +69,10 @@ class WorkerStatus:
     restoring: RestoreSnapshot | None = None  # set while assigned partitions are being restored
 
 
-BatchObserver = Callable[[Sequence[InputRecord], float, dict[str, int]], None]  # records, seconds, sent by topic
+# Where a batch's time goes, in seconds: the stages' work, then each step of the commit protocol (_commit).
+BATCH_PHASES = ("process", "outputs_acknowledged", "changelog_acknowledged", "state_persisted", "views_written")
+BatchObserver = Callable[[Sequence[InputRecord], float, dict[str, int], dict[str, float]], None]
+"""records, seconds, sent by topic, seconds by phase (BATCH_PHASES)"""
 
 
 class BatchWorker:
@@ -94,6 +97,8 @@ class BatchWorker:
         self._producer = Producer(self._producer_config())
         self._emitter = Emitter(self._producer, self._routes)
         self._last_sent: dict[str, int] = {}
+        self._phases: dict[str, float] = {}  # the last batch's seconds by phase (BATCH_PHASES)
+        self._phase_started = 0.0
         self._paused: list[TopicPartition] = []  # other inputs, while hand-off partitions catch up after assignment
         self._catch_up_until = 0.0
 
@@ -159,19 +164,20 @@ class BatchWorker:
         if self._routes is not None:
             self._catch_up_handoff_partitions()
         if records:
-            started = time.perf_counter()
+            started = self._phase_started = time.perf_counter()
             if self.exactly_once:
                 self._producer.begin_transaction()
             try:
                 self._process(records)
                 self._tick(self._due_stages())
+                self._phase_done("process")
                 self._commit(records)
             except BaseException:
                 self._abandon_batch()
                 raise
             elapsed = time.perf_counter() - started
             for observer in self._observers:
-                observer(records, elapsed, self._last_sent)
+                observer(records, elapsed, self._last_sent, self._phases)
         elif due := self._due_stages():
             self._timer_batch(due)
         else:
@@ -204,6 +210,7 @@ class BatchWorker:
 
     def _timer_batch(self, stages: list[Stage]) -> None:
         """A batch without input records: its outputs and state changes commit like any other, with no offsets."""
+        self._phase_started = time.perf_counter()
         if self.exactly_once:
             self._producer.begin_transaction()
         try:
@@ -246,6 +253,7 @@ class BatchWorker:
         were sent and nothing would send them again."""
         if not self.exactly_once:
             self._emitter.flush(self.config.flush_timeout_s)
+        self._phase_done("outputs_acknowledged")
         self._emit_changelogs()
         if self.exactly_once:  # outputs, changelog and offsets commit together, or not at all
             if records:
@@ -255,14 +263,17 @@ class BatchWorker:
             self._emitter.flush(self.config.flush_timeout_s)
         else:
             self._emitter.flush(self.config.flush_timeout_s)
+        self._phase_done("changelog_acknowledged")
         for table in self._tables:
             table.persist(self._emitter.acknowledged.get(table.changelog_topic, {}))
+        self._phase_done("state_persisted")
         # Redis views now, before the offsets: a crash from here on redelivers the batch, whose facts the stages
         # then find already applied and answer by staging those keys' views again (Stage.after_commit). After the
         # offset commit a crash would leave a view behind until its key changed again. (Exactly-once commits the
         # offsets with the transaction above: there that window remains.)
         for stage in self.stages:
             stage.after_commit()
+        self._phase_done("views_written")
         if not self.exactly_once and records:
             # asynchronous: the next batch does not wait a round trip for it. Everything the batch changed is
             # acknowledged or written by now (outputs, changelog, local state, views); a commit lost in a crash or a
@@ -275,6 +286,11 @@ class BatchWorker:
         self.status.batches += 1
         self.status.records_in += len(records)
         self.status.last_batch_at = time.time()
+
+    def _phase_done(self, phase: str) -> None:
+        now = time.perf_counter()
+        self._phases[phase] = now - self._phase_started
+        self._phase_started = now
 
     def _emit_changelogs(self) -> None:
         """Round by round (a stage's tables in their declared order), each round acknowledged before the next is

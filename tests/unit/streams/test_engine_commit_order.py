@@ -117,3 +117,66 @@ def test_a_stages_tables_become_durable_in_their_declared_order(tmp_path: Path) 
     calls = producer.calls
     referred, referring = calls.index(("produce", "referred-changelog")), calls.index(("produce", "referring-changelog"))
     assert referred < referring and ("flush", "") in calls[referred:referring], calls
+
+
+class SlowAcknowledgements(RecordingProducer):
+    """Each flush waits as a broker round trip would."""
+
+    def __init__(self, round_trip_s: float) -> None:
+        super().__init__()
+        self.round_trip_s = round_trip_s
+
+    def flush(self, timeout: float) -> int:
+        import time
+
+        time.sleep(self.round_trip_s)
+        return super().flush(timeout)
+
+
+class OneMessageConsumer:
+    """Hands out one consumed message, then nothing; takes the offset commit."""
+
+    def __init__(self, value: bytes) -> None:
+        self.value, self.committed = value, []
+
+    def consume(self, most: int, timeout: float) -> list[object]:
+        value, self.value = self.value, None
+        if value is None:
+            return []
+        message = type("Message", (), {
+            "topic": lambda _: "src", "partition": lambda _: 0, "offset": lambda _: 0, "key": lambda _: b"SKU-1",
+            "value": lambda _: value, "headers": lambda _: None, "timestamp": lambda _: (1, 0),
+            "error": lambda _: None})
+        return [message()]
+
+    def commit(self, offsets: object, asynchronous: bool) -> None:
+        self.committed.append(offsets)
+
+    def get_watermark_offsets(self, partition: object, cached: bool) -> tuple[int, int]:
+        return 0, 1
+
+    def close(self) -> None:
+        pass
+
+
+def test_observers_learn_where_a_batchs_time_went_phase_by_phase(tmp_path: Path) -> None:
+    from streams.engine.worker import BATCH_PHASES
+
+    stage = TotalsStage("src", "totals-changelog", "out", tmp_path)
+    stage.table.open(0)
+    seen: list[dict[str, float]] = []
+    worker = BatchWorker(WorkerConfig("group", {"bootstrap.servers": "127.0.0.1:9", "log_level": "0"}), [stage],
+                         observers=[lambda records, seconds, sent, phases: seen.append(dict(phases, total=seconds))])
+    worker._consumer.close()
+    worker._consumer = OneMessageConsumer(json.dumps({"id": "e1", "qty": 2}).encode())  # type: ignore[assignment]
+    worker._emitter = Emitter(SlowAcknowledgements(0.05))  # type: ignore[arg-type]
+    try:
+        worker.run_once()
+    finally:
+        stage.table.close_all()
+
+    [phases] = seen
+    assert set(phases) == {*BATCH_PHASES, "total"}
+    assert phases["outputs_acknowledged"] >= 0.05 and phases["changelog_acknowledged"] >= 0.05  # one round trip each
+    assert phases["process"] < 0.05 and phases["views_written"] < 0.05
+    assert abs(sum(phases[p] for p in BATCH_PHASES) - phases["total"]) < 0.01
