@@ -251,6 +251,19 @@ class InventoryStage:
         if self.republisher is not None:
             self.republisher.step()  # its chunk goes out with the next flush
 
+    @property
+    def offsets_committable(self) -> bool:
+        """Entries the sink could not write are covered by a views-pending key in the changelog (see
+        streams/agents/snapshot_republish.py) before this batch's offsets are committed."""
+        return self.republisher is None or self.republisher.offsets_committable
+
+    def tick_due(self) -> bool:
+        return self.republisher is not None and self.republisher.views_pending_writes()
+
+    def tick(self, out: Emitter) -> None:
+        if self.republisher is not None:
+            self.republisher.write_views_pending()
+
     def on_idle(self) -> None:
         """No traffic: still retry entries held during a Redis outage, and republish what Redis lost."""
         if self.republisher is not None:

@@ -8,8 +8,12 @@ partition) starts a republish of that partition: a chunk of SKUs staged after ea
 ordinary version-guarded flush (an entry Redis holds at the same or a newer version is left alone), the marker set
 when the last chunk is written. The workers' own changes keep flowing meanwhile.
 
-A worker that died while Redis was down loses the entries it held without Redis losing a marker: that case is for
-`distflow snapshot rebuild` (docs/operations.md).
+A worker that dies while Redis is down loses the entries it holds, and Redis still has its markers. So while the
+sink holds entries it could not write, the owner keeps a key in each of its partitions' *table*
+(VIEWS_PENDING_KEY, written to the changelog by a timer batch), and a batch whose entries could not be written has
+its offsets committed only once that key is durable: a crash before redelivers the batch (whose duplicates stage
+their entries again); after, whoever restores the partition finds the key and writes every SKU again. The owner
+removes the key once its sink has written everything (or, after a restore, once it has republished).
 """
 from __future__ import annotations
 
@@ -26,6 +30,9 @@ log = logging.getLogger(__name__)
 CHECK_EVERY_S = 1.0
 CHUNK = 2_000  # SKUs staged per batch: a few ms of reading and ~one more Lua call per 500 in the flush
 CAUSED_BY = "snapshot-republish"
+# Not a SKU (SKUs never contain NUL): "the Redis entries of this partition may be behind its state"
+VIEWS_PENDING_KEY = b"\x00snapshot-views-pending"
+VIEWS_PENDING = inv.empty_inventory("\x00snapshot-views-pending")  # no locations: never published itself
 
 
 class PublishedMarkers(Protocol):
@@ -44,25 +51,73 @@ class SnapshotRepublisher:
         self._staged_all: set[int] = set()  # every SKU staged; the marker follows once they are written
         self._check_at = 0.0
         self.republished = 0  # entries staged by republishing (tests, /readyz)
+        self._pending_put: set[int] = set()  # partitions whose views-pending key this process wrote
+        self._pending_durable: set[int] = set()  # ... and whose key is in the changelog by now
 
     @property
     def running(self) -> list[int]:
         return sorted(self._position)
 
+    # -- entries held across a crash: the views-pending key -----------------------------------------------------
+    @property
+    def offsets_committable(self) -> bool:
+        """False while the sink holds entries and a partition's views-pending key is not yet in its changelog."""
+        if self.sink.pending == 0:
+            return True
+        return set(self.table.owned_partitions) <= self._pending_durable
+
+    def views_pending_writes(self) -> bool:
+        """A views-pending key to write (entries held) or to remove (all written): a timer batch is due."""
+        owned = set(self.table.owned_partitions)
+        if self.sink.pending:
+            return bool(owned - self._pending_put)
+        return bool(self._pending_put & owned)
+
+    def write_views_pending(self) -> None:
+        """Inside a batch (the engine's timer batch): the keys go to the changelog with it."""
+        owned = set(self.table.owned_partitions)
+        if self.sink.pending:
+            for partition in sorted(owned - self._pending_put):
+                self.table.put(partition, VIEWS_PENDING_KEY, VIEWS_PENDING)
+                self._pending_put.add(partition)
+        else:  # everything held was written: the views are whole again
+            for partition in sorted(self._pending_put & owned):
+                self.table.put(partition, VIEWS_PENDING_KEY, None)
+            self._pending_put.clear()
+            self._pending_durable.clear()
+
+    def _found_pending(self, owned: set[int]) -> list[int]:
+        """Partitions restored with a views-pending key this process did not write: a previous owner died with
+        entries held. Looked at only while the sink is healthy (republishing into an outage would pile up)."""
+        if self.sink.pending:
+            return []
+        return [p for p in sorted(owned - set(self._position) - self._staged_all - self._pending_put)
+                if self.table.get(p, VIEWS_PENDING_KEY) is not None]
+
+    # -- the loop ---------------------------------------------------------------------------------------------------
     def step(self) -> None:
         """After a batch's flush (or when idle): set the markers whose entries are all written, look for missing
         markers (at most once per CHECK_EVERY_S), stage the next chunk."""
         owned = set(self.table.owned_partitions)
+        self._pending_durable = (self._pending_durable | self._pending_put) & owned  # committed with the batch
+        self._pending_put &= owned
         for partition in [p for p in self._position if p not in owned]:
             del self._position[partition]  # revoked: its new owner finds the marker missing and starts again
         self._staged_all &= owned
         if self._staged_all and self.sink.pending == 0:  # the last flush wrote everything staged
             self.sink.mark_published(sorted(self._staged_all))
+            for partition in self._staged_all:
+                if self.table.get(partition, VIEWS_PENDING_KEY) is not None:
+                    self._pending_put.add(partition)  # removed by the next timer batch (all written now)
             log.info("snapshot republished", extra={"partitions": sorted(self._staged_all)})
             self._staged_all.clear()
         now = self.clock()
         if now >= self._check_at:
             self._check_at = now + CHECK_EVERY_S
+            for partition in self._found_pending(owned):
+                log.warning("partition %d was restored with snapshot entries its previous owner could not write "
+                            "(it died during a Redis outage): writing every SKU of the partition again", partition)
+                self._position[partition] = None
             self._start(sorted(owned - set(self._position) - self._staged_all))
         if self._position:
             self._stage_chunk()

@@ -27,4 +27,8 @@ class Stage(Protocol):
         """Called once the batch's outputs are acknowledged and its state persisted, before its offsets are
         committed (at-least-once): write derived views (Redis) here. A crash before the offset commit redelivers
         the batch; a stage that finds a redelivered fact already applied must stage that key's view again, since
-        this flush may not have happened."""
+        this flush may not have happened.
+
+        A stage whose views could not be written (Redis down) may say so with ``offsets_committable = False``
+        until it has covered them durably (e.g. a marker in its changelog): the worker then leaves the batch's
+        offsets uncommitted, so a crash redelivers it."""

@@ -274,15 +274,19 @@ class BatchWorker:
         for stage in self.stages:
             stage.after_commit()
         self._phase_done("views_written")
-        if not self.exactly_once and records:
+        committable = all(getattr(stage, "offsets_committable", True) for stage in self.stages)
+        if not self.exactly_once and records and committable:
             # asynchronous: the next batch does not wait a round trip for it. Everything the batch changed is
             # acknowledged or written by now (outputs, changelog, local state, views); a commit lost in a crash or a
             # rebalance only redelivers records whose effects are there, which every stage skips as duplicates.
+            # Not committed (a later batch's commit covers its partitions): views a stage could not write and has
+            # not yet covered durably (Stage.offsets_committable) — a crash then redelivers the batch.
             self._consumer.commit(offsets=_next_offsets(records), asynchronous=True)
         self._last_sent = dict(self._emitter.sent_by_topic)
         self.status.records_handed_over += self._emitter.handed_over_count
         self._emitter.reset()
-        self._remember_committed(records)
+        if committable:
+            self._remember_committed(records)
         self.status.batches += 1
         self.status.records_in += len(records)
         self.status.last_batch_at = time.time()

@@ -124,3 +124,42 @@ def test_the_order_view_catches_up_after_a_crash_between_the_state_and_the_redis
             placed = wait_for(lambda: read_order_document(client, settings.redis_key_prefix, "O-VIEW-1") is not None)
 
     assert placed, "the order's view never reached Redis after the restart"
+
+
+def test_entries_a_worker_held_when_it_died_during_a_redis_outage_are_written_by_the_next_owner(
+        broker: Broker, redis_server: RedisServer, tmp_path: Path) -> None:
+    from pydantic import SecretStr
+
+    from streams.agents.snapshot_republish import VIEWS_PENDING_KEY
+    from streams.devstack import free_port
+    from streams.topic_names import DeployedCatalog
+    from tests.integration.pipeline import read_topic
+
+    settings = pipeline_settings(broker.bootstrap, redis_server.url, tmp_path / "first")
+    redis_down = settings.model_copy(update={"redis_url": SecretStr(f"redis://127.0.0.1:{free_port()}/0"),
+                                             "state_dir": tmp_path / "during-outage"})
+    changelog = DeployedCatalog(settings)[catalog.INVENTORY_CHANGELOG]
+    with pipeline(settings) as flow:
+        for sku in SKUS:
+            flow.produce(catalog.INVENTORY_MOVEMENTS, sku, events.movement(sku, "EAST", "RECEIVED", 2))
+        flow.flush()
+        with running(settings):  # published: entries and every partition's marker in Redis
+            assert [snapshot_total(flow, sku, expected=2, timeout_s=30) for sku in SKUS] == [2] * len(SKUS)
+
+        with running(redis_down):  # Redis unreachable for this worker: it holds the new entries, then dies
+            for sku in SKUS:
+                flow.produce(catalog.INVENTORY_MOVEMENTS, sku, events.movement(sku, "EAST", "RECEIVED", 10))
+            flow.flush()
+            assert wait_for(lambda: any(key == VIEWS_PENDING_KEY and value is not None
+                                        for key, value, _ in read_topic(broker.bootstrap, changelog))), \
+                "the worker never recorded in its changelog that it holds entries"
+            def applied(found: list[dict]) -> bool:  # type: ignore[type-arg]
+                return sum(f["total_available"] == 12 for f in found) >= len(SKUS)
+
+            assert applied(flow.read(catalog.AVAILABILITY_CHANGES, until=applied, timeout_s=30))
+        assert [snapshot_total(flow, sku, expected=2) for sku in SKUS] == [2] * len(SKUS)  # Redis still stale
+
+        with running(settings.model_copy(update={"state_dir": tmp_path / "next-owner"})):
+            totals = [snapshot_total(flow, sku, expected=12, timeout_s=30) for sku in SKUS]
+
+    assert totals == [12] * len(SKUS)

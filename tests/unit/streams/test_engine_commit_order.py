@@ -180,3 +180,23 @@ def test_observers_learn_where_a_batchs_time_went_phase_by_phase(tmp_path: Path)
     assert phases["outputs_acknowledged"] >= 0.05 and phases["changelog_acknowledged"] >= 0.05  # one round trip each
     assert phases["process"] < 0.05 and phases["views_written"] < 0.05
     assert abs(sum(phases[p] for p in BATCH_PHASES) - phases["total"]) < 0.01
+
+
+def test_a_batch_whose_views_a_stage_has_not_covered_keeps_its_offsets_uncommitted(tmp_path: Path) -> None:
+    committed: dict[bool, list[object]] = {}
+    for covered in (True, False):
+        stage = TotalsStage("src", "totals-changelog", "out", tmp_path / str(covered))
+        stage.table.open(0)
+        stage.offsets_committable = covered  # type: ignore[attr-defined]
+        worker = BatchWorker(WorkerConfig("group", {"bootstrap.servers": "127.0.0.1:9", "log_level": "0"}), [stage])
+        worker._consumer.close()
+        consumer = OneMessageConsumer(json.dumps({"id": "e1", "qty": 2}).encode())
+        worker._consumer = consumer  # type: ignore[assignment]
+        worker._emitter = Emitter(RecordingProducer())  # type: ignore[arg-type]
+        try:
+            worker.run_once()
+        finally:
+            stage.table.close_all()
+        committed[covered] = consumer.committed
+
+    assert len(committed[True]) == 1 and committed[False] == []  # a crash now redelivers the batch

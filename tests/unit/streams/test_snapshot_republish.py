@@ -97,3 +97,59 @@ def test_markers_are_looked_at_again_after_the_interval_and_a_revoked_partition_
     assert republisher.running == [] and sink.staged[-2:] == ["P1-SKU-0", "P1-SKU-1"]
     republisher.step()
     assert sink.missing == {0}  # only the partition it finished is marked
+
+
+def committed(table: ChangelogTable[inv.SkuInventory]) -> None:
+    """What the engine does with a batch's table writes: changelog records, then the local state."""
+    table.encode_batch()
+    table.persist({p: 1 for p in table.owned_partitions})
+
+
+def test_entries_held_in_an_outage_hold_the_offsets_until_a_views_pending_key_is_in_the_changelog(
+        tmp_path: Path) -> None:
+    from streams.agents.snapshot_republish import VIEWS_PENDING_KEY
+
+    table = stocked_table(tmp_path, {0: 2, 1: 2})
+    sink = RecordingSink(unpublished=[])
+    republisher = SnapshotRepublisher(table, inv.InventoryPolicy(), sink, Clock())
+    republisher.step()
+    assert republisher.offsets_committable and not republisher.views_pending_writes()
+
+    sink.pending = 3  # a flush could not write them: Redis is down
+    assert not republisher.offsets_committable  # a crash now must redeliver the batch
+    assert republisher.views_pending_writes()  # the engine runs a timer batch
+    republisher.write_views_pending()
+    committed(table)
+    republisher.step()  # after that batch's commit
+    assert republisher.offsets_committable and not republisher.views_pending_writes()
+    assert all(table.get(p, VIEWS_PENDING_KEY) is not None for p in (0, 1))
+
+    sink.pending = 0  # Redis is back and took everything held
+    assert republisher.views_pending_writes()
+    republisher.write_views_pending()
+    committed(table)
+    republisher.step()
+    assert all(table.get(p, VIEWS_PENDING_KEY) is None for p in (0, 1))
+    assert not republisher.views_pending_writes() and republisher.running == []  # nothing to write again
+
+
+def test_a_partition_restored_with_a_views_pending_key_is_written_again_then_the_key_removed(tmp_path: Path) -> None:
+    from streams.agents.snapshot_republish import VIEWS_PENDING, VIEWS_PENDING_KEY
+
+    table = stocked_table(tmp_path, {0: 3, 1: 2})
+    table.put(1, VIEWS_PENDING_KEY, VIEWS_PENDING)  # what the previous owner left in the changelog when it died
+    committed(table)
+    sink = RecordingSink(unpublished=[])  # Redis still has its markers
+    republisher = SnapshotRepublisher(table, inv.InventoryPolicy(), sink, Clock())
+
+    republisher.step()
+    assert republisher.running == [1] and sorted(sink.staged) == ["P1-SKU-0", "P1-SKU-1"]
+    republisher.step()  # the partition's last (empty) chunk
+    republisher.step()  # the flush wrote them: marker set, the key is to go
+    assert republisher.running == [] and republisher.views_pending_writes()
+    republisher.write_views_pending()
+    committed(table)
+    republisher.step()
+
+    assert table.get(1, VIEWS_PENDING_KEY) is None and not republisher.views_pending_writes()
+    assert sorted(sink.staged) == ["P1-SKU-0", "P1-SKU-1"]  # partition 0 was never behind
