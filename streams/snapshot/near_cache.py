@@ -42,6 +42,9 @@ HEALTH_CHECK_INTERVAL_S = 1.0  # an idle tracking connection is PINGed this ofte
 RECONNECT_FIRST_S = 0.05
 RECONNECT_MAX_S = 2.0
 REFRESH_BATCH = 1_000  # most keys one refresh-ahead MGET reads
+# Refreshes are paced to at most this many keys a second per API process (~5 us of CPU each): a burst of writes (a
+# bulk ERP sync) must not take the event loop from requests. Keys beyond it wait; a request reads them meanwhile.
+REFRESH_MAX_PER_S = 5_000.0
 RESET_CONNECTION_LOST = "connection_lost"
 RESET_FLUSHED = "flushed"
 _ABSENT = object()  # not in the cache (None in the cache: Redis has no entry for the SKU)
@@ -152,15 +155,15 @@ class NearCache:
         stale[sku] = None
 
     def take_stale(self, limit: int) -> list[str]:
-        """Up to `limit` keys to read again (oldest invalidation first), no longer stale once taken."""
-        stale = self._stale
-        if len(stale) <= limit:
-            taken = list(stale)
-            stale.clear()
-            return taken
-        taken = [sku for sku, _ in zip(stale, range(limit))]
-        for sku in taken:
+        """Up to `limit` keys to read again (oldest invalidation first), no longer stale once taken; a key a
+        request has read back into the cache meanwhile is dropped, not taken."""
+        stale, entries = self._stale, self._entries
+        taken: list[str] = []
+        while stale and len(taken) < limit:
+            sku = next(iter(stale))
             del stale[sku]
+            if sku not in entries:
+                taken.append(sku)
         return taken
 
     @property
@@ -324,7 +327,7 @@ class NearCachedAvailabilityReader(AvailabilityReader):
 
     def __init__(self, inner: AvailabilityReader, client: aioredis.Redis, key_prefix: str, max_entries: int, *,
                  answer_timeout_s: float, health_check_interval_s: float = HEALTH_CHECK_INTERVAL_S,
-                 refresh_ahead: bool = True,
+                 refresh_ahead: bool = True, refresh_max_per_s: float = REFRESH_MAX_PER_S,
                  before_connect: Callable[[], Awaitable[None]] | None = None,
                  after_fetch: Callable[[Sequence[str]], Awaitable[None]] | None = None) -> None:
         """after_fetch: a test hook awaited between a read's Redis reply and its storing in the cache."""
@@ -338,6 +341,8 @@ class NearCachedAvailabilityReader(AvailabilityReader):
         self._after_fetch = after_fetch
         self._tasks: list[asyncio.Task[None]] = []
         self._stale_waiting = asyncio.Event()
+        self._refresh_max_per_s = refresh_max_per_s
+        self._sleep = asyncio.sleep  # tests pace without waiting
 
     async def start(self) -> None:
         if not self._tasks:
@@ -359,13 +364,16 @@ class NearCachedAvailabilityReader(AvailabilityReader):
         self._stale_waiting.set()
 
     async def _refresh_ahead(self) -> None:
-        """Read invalidated keys again, one MGET of up to REFRESH_BATCH at a time, until none is stale."""
+        """Read invalidated keys again, one MGET of up to REFRESH_BATCH at a time, until none is stale; paced to
+        refresh_max_per_s keys a second."""
         cache = self.cache
         while True:
             await self._stale_waiting.wait()
             self._stale_waiting.clear()
             while cache.stale:
                 skus = cache.take_stale(REFRESH_BATCH)
+                if not skus:  # every stale key was read back by a request meanwhile
+                    break
                 token = cache.begin()
                 fetched: dict[str, AvailabilityEntry | None] = {}
                 try:
@@ -376,6 +384,7 @@ class NearCachedAvailabilityReader(AvailabilityReader):
                 finally:
                     cache.finish(token, fetched, refresh=True)
                 cache.refreshed += len(fetched)
+                await self._sleep(len(skus) / self._refresh_max_per_s)
 
     async def get_many(self, skus: Sequence[str]) -> dict[str, AvailabilityEntry | None]:
         unique_skus = list(dict.fromkeys(skus))

@@ -306,3 +306,41 @@ def test_the_refresher_reads_invalidated_keys_again_so_the_next_request_is_a_hit
 
     assert entry == availability("LAMP-1", 2)
     assert inner.reads == [["LAMP-1", "DESK-2"], ["LAMP-1"]]  # one read of the misses, one refresh
+
+
+def test_a_stale_key_a_request_has_read_back_meanwhile_is_not_refreshed_again() -> None:
+    cache = refreshing_cache()
+    read(cache, availability("LAMP-1", 1), availability("DESK-2", 1))
+    cache.invalidate(["LAMP-1", "DESK-2"])
+    read(cache, availability("LAMP-1", 2))  # a request missed it and stored the new entry
+
+    assert cache.take_stale(10) == ["DESK-2"] and cache.stale == 0
+
+
+def test_refreshes_are_paced_to_the_configured_keys_per_second() -> None:
+    inner = SlowDict(*(availability(f"SKU-{n}", 1) for n in range(3)))
+    reader = NearCachedAvailabilityReader(inner, None, "t:", 100, answer_timeout_s=0.3,  # type: ignore[arg-type]
+                                          refresh_max_per_s=100.0)
+    reader.cache.set_tracking(True)
+    pauses: list[float] = []
+
+    async def recorded_pause(seconds: float) -> None:
+        pauses.append(seconds)
+
+    reader._sleep = recorded_pause  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        refresher = asyncio.create_task(reader._refresh_ahead())
+        try:
+            await reader.get_many([f"SKU-{n}" for n in range(3)])
+            reader.cache.invalidate([f"SKU-{n}" for n in range(3)])
+            for _ in range(100):
+                if pauses:
+                    break
+                await asyncio.sleep(0)
+        finally:
+            refresher.cancel()
+
+    asyncio.run(scenario())
+
+    assert reader.cache.refreshed == 3 and pauses == [0.03]  # 3 keys at 100 a second
