@@ -168,7 +168,7 @@ def _errors(paced: dict[str, Any]) -> str:
     return f" ({'; '.join(parts)})" if parts else ""
 
 
-def batch_cycle_note(phase: dict[str, Any], where: str) -> str:
+def batch_cycle_note(phase: dict[str, Any], where: str, explain: bool = True) -> str:
     """Where the worker's batch time went (its distflow_batch_phase_seconds), and what that means for latency."""
     per_batch = batch_phase_ms(phase)
     if not per_batch:
@@ -180,10 +180,11 @@ def batch_cycle_note(phase: dict[str, Any], where: str) -> str:
     return (f" {where} a batch took {cycle:.1f} ms on average: {process:.1f} ms of the stages' work "
             f"({process * 1000 / max(1.0, records):.0f} µs per record), {acks:.1f} ms waiting for the broker's two "
             f"acknowledgements, {per_batch.get('views_written', 0.0):.1f} ms writing Redis and "
-            f"{per_batch.get('state_persisted', 0.0):.1f} ms RocksDB (`distflow_batch_phase_seconds`). An event "
-            f"waits on average half a batch for the one in progress, then a whole batch of its own, after its "
-            f"Kafka hop; the batch grows until the worker keeps up, so the waits for acknowledgements set a "
-            f"floor that only faster broker round trips or less CPU per record lower.")
+            f"{per_batch.get('state_persisted', 0.0):.1f} ms RocksDB"
+            + (" (`distflow_batch_phase_seconds`). An event waits on average half a batch for the one in progress, "
+               "then a whole batch of its own, after its Kafka hop; the batch grows until the worker keeps up, so "
+               "the waits for acknowledgements set a floor that only faster broker round trips or less CPU per "
+               "record lower (docs/performance.md, \"Event → Redis\")." if explain else "."))
 
 
 def notes(results: dict[str, dict[str, Any]]) -> list[str]:
@@ -248,7 +249,7 @@ def notes(results: dict[str, dict[str, Any]]) -> list[str]:
                      f"every input partition with `fetch.wait.max.ms` 10; at 100 the broker's CPU fell by two thirds "
                      f"and the latency rose by the wait); the written_at stamp is "
                      f"{ms(low['written']['p50_ms'])} p50, so the Redis write itself is a small part.")
-            text += batch_cycle_note(low, "Below saturation")
+            text += batch_cycle_note(low, "Below saturation", explain=False)
         out.append(text)
     api = results.get("api")
     if api and api["ok"]:
