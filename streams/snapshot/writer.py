@@ -230,6 +230,7 @@ def _stamped(entry: AvailabilityEntry, written_at_ms: int) -> AvailabilityEntry:
     for name in _ENTRY_SLOTS:
         _set(stamped, name, getattr(entry, name))
     _set(stamped, "written_at_ms", written_at_ms)
+    _set(stamped, "rendered_answer", None)  # an answer rendered from the entry shows its written_at
     return stamped
 
 
