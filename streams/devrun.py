@@ -70,6 +70,7 @@ def run_dev(workers: int, rate: float, seed: int, skus: int, external_kafka: boo
     demo = demo_catalog(seed, skus, DEMO_CUSTOMERS, CHANNELS)
     if "DISTFLOW_SOURCING_POLICY_FILE" not in stack.env:
         stack.env["DISTFLOW_SOURCING_POLICY_FILE"] = str(write_sourcing_policy(run_dir, demo))
+    _stop_like_ctrl_c(signal.SIGTERM, signal.SIGHUP)  # a supervisor, `timeout` or a closed terminal
     try:
         _start_services(stack, external_kafka, external_redis)
         stack.env.update({"DISTFLOW_TOPIC_PARTITIONS": stack.env.get("DISTFLOW_TOPIC_PARTITIONS", "4"),
@@ -83,8 +84,20 @@ def run_dev(workers: int, rate: float, seed: int, skus: int, external_kafka: boo
     except KeyboardInterrupt:
         click.echo("\nstopping ...")
     finally:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)  # a second signal must not cut the clean-up short (it is bounded)
         stack.stop()
         click.echo("stopped: no process left behind")
+
+
+def _stop_like_ctrl_c(*signals: signal.Signals) -> None:
+    """These signals stop the stack as Ctrl-C does (Python's default for SIGTERM/SIGHUP would exit at once and
+    leave the broker, Redis, the workers, the API and the simulator running)."""
+    def requested(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for sig in signals:
+        signal.signal(sig, requested)
 
 
 def _start_services(stack: DevStack, external_kafka: bool, external_redis: bool) -> None:
