@@ -70,7 +70,9 @@ def run_dev(workers: int, rate: float, seed: int, skus: int, external_kafka: boo
     demo = demo_catalog(seed, skus, DEMO_CUSTOMERS, CHANNELS)
     if "DISTFLOW_SOURCING_POLICY_FILE" not in stack.env:
         stack.env["DISTFLOW_SOURCING_POLICY_FILE"] = str(write_sourcing_policy(run_dir, demo))
-    _stop_like_ctrl_c(signal.SIGTERM, signal.SIGHUP)  # a supervisor, `timeout` or a closed terminal
+    # Ctrl-C also when started where SIGINT is ignored (a background job of a script), a supervisor's or
+    # `timeout`'s SIGTERM, a closed terminal's SIGHUP
+    _stop_like_ctrl_c(signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     try:
         _start_services(stack, external_kafka, external_redis)
         stack.env.update({"DISTFLOW_TOPIC_PARTITIONS": stack.env.get("DISTFLOW_TOPIC_PARTITIONS", "4"),
@@ -92,7 +94,8 @@ def run_dev(workers: int, rate: float, seed: int, skus: int, external_kafka: boo
 
 def _stop_like_ctrl_c(*signals: signal.Signals) -> None:
     """These signals stop the stack as Ctrl-C does (Python's default for SIGTERM/SIGHUP would exit at once and
-    leave the broker, Redis, the workers, the API and the simulator running)."""
+    leave the broker, Redis, the workers, the API and the simulator running; an inherited ignored SIGINT would make
+    Ctrl-C do nothing)."""
     def requested(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 

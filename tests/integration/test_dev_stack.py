@@ -1,5 +1,6 @@
-"""`distflow dev` (the README's first command) stops its whole stack when asked to by a signal, not only on Ctrl-C:
-a supervisor's SIGTERM or a closed terminal's SIGHUP must leave no broker, Redis, worker, API or simulator behind."""
+"""`distflow dev` (the README's first command) stops its whole stack when asked to by a signal: Ctrl-C (even when
+started as a background job, where SIGINT comes ignored), a supervisor's SIGTERM or a closed terminal's SIGHUP must
+leave no broker, Redis, worker, API or simulator behind."""
 from __future__ import annotations
 
 import os
@@ -39,10 +40,16 @@ def running(pid: int) -> bool:
         return False
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGHUP])
+def ignoring_sigint() -> None:
+    """As a shell starts a background job: SIGINT ignored (Python then keeps ignoring it unless told otherwise)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_stops_the_whole_dev_stack(tmp_path: Path, stop_signal: signal.Signals) -> None:
     dev = subprocess.Popen([sys.executable, "-m", "streams.cli", "dev", "--rate", "20", "--run-dir", str(tmp_path)],
-                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           preexec_fn=ignoring_sigint)
     assert dev.stdout is not None
     try:
         deadline = time.time() + 3 * WAIT_LIMIT_S
