@@ -65,6 +65,10 @@ class Worker:
         restoring = status.restoring
         if restoring is not None:
             detail["restoring"] = restoring.describe()
+        republishing = [p for stage in self.engine.stages
+                        for p in getattr(getattr(stage, "republisher", None), "running", ())]
+        if republishing:  # partitions whose snapshot entries are being written again (Redis lost them)
+            detail["snapshot_republishing"] = republishing
         tables_ready = all(table.ready and table.error is None for table in self.global_tables)
         if self.global_tables:
             detail["global_tables"] = {table.topic: {"ready": table.ready, "keys": len(table), "error": table.error}

@@ -65,6 +65,7 @@ class WorkerMetrics:
     snapshot_flush_entries: Histogram
     snapshot_pending_entries: Gauge
     snapshot_redis_failures: Counter
+    snapshot_republished_entries: Counter
     snapshot_entry_age: Histogram
     restore_records: Counter
     restore_seconds: Histogram
@@ -114,6 +115,10 @@ class WorkerMetrics:
                                            registry=registry),
             snapshot_redis_failures=Counter(f"{p}snapshot_redis_failures", "Snapshot flushes Redis refused",
                                             registry=registry),
+            snapshot_republished_entries=Counter(
+                f"{p}snapshot_republished_entries", "Entries written again because Redis lost them (a partition's "
+                "published marker missing, or restored with entries its previous owner could not write)",
+                registry=registry),
             snapshot_entry_age=Histogram(f"{p}snapshot_entry_age_seconds",
                                          "Age of an entry's newest fact when written to Redis",
                                          buckets=LAG_BUCKETS, registry=registry),

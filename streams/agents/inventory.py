@@ -75,8 +75,9 @@ class InventoryStage:
         assert catalog.AVAILABILITY_CHANGES.value_schema == catalog.AVAILABILITY_SNAPSHOT.value_schema
         self._availability_schema = catalog.AVAILABILITY_CHANGES.value_schema or ""
         # a sink that keeps per-partition markers (Redis) gets its lost entries written again by itself
-        self.republisher = SnapshotRepublisher(self.table, policy, sink) \
-            if sink is not None and hasattr(sink, "unpublished") else None  # type: ignore[arg-type]
+        self.republisher = SnapshotRepublisher(
+            self.table, policy, sink, count_staged=metrics.snapshot_republished_entries.inc,  # type: ignore[arg-type]
+        ) if sink is not None and hasattr(sink, "unpublished") else None
 
     def process(self, records: Sequence[InputRecord], out: Emitter) -> None:
         by_sku: dict[tuple[int, bytes], list[tuple[InputRecord, Command]]] = {}

@@ -45,8 +45,10 @@ class PublishedMarkers(Protocol):
 
 class SnapshotRepublisher:
     def __init__(self, table: ChangelogTable[inv.SkuInventory], policy: inv.InventoryPolicy, sink: PublishedMarkers,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 count_staged: Callable[[int], None] = lambda entries: None) -> None:
         self.table, self.policy, self.sink, self.clock = table, policy, sink, clock
+        self._count_staged = count_staged  # the metric distflow_snapshot_republished_entries
         self._position: dict[int, bytes | None] = {}  # partition being republished -> last key staged
         self._staged_all: set[int] = set()  # every SKU staged; the marker follows once they are written
         self._check_at = 0.0
@@ -131,18 +133,21 @@ class SnapshotRepublisher:
             self._position[partition] = None
 
     def _stage_chunk(self) -> None:
-        budget = CHUNK
+        budget, staged = CHUNK, 0
         for partition in sorted(self._position):
             keys = self.table.open(partition).keys_after(self._position[partition], budget)
             for key in keys:
                 state = self.table.get(partition, key)
                 if state is not None and inv.is_known(state):
                     self.sink.stage(availability_changed(state, self.policy, CAUSED_BY), {})
-                    self.republished += 1
+                    staged += 1
             budget -= len(keys)
             if budget > 0:  # the partition ran out of keys: all staged
                 del self._position[partition]
                 self._staged_all.add(partition)
             else:
                 self._position[partition] = keys[-1]
-                return
+                break
+        self.republished += staged
+        if staged:
+            self._count_staged(staged)

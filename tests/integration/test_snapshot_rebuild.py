@@ -130,6 +130,8 @@ def test_a_running_worker_writes_again_by_itself_what_redis_lost(
         wait_until(lambda: figures(entries(client, settings)) == figures(before), "the lost entries written again")
         wait_until(lambda: all(client.exists(m) for m in markers), "the markers set again")
         assert stage.republisher.republished == republished + len(STOCK)  # type: ignore[attr-defined]
+        assert worker.registry.get_sample_value("distflow_snapshot_republished_entries_total") == \
+            stage.republisher.republished  # type: ignore[attr-defined]
 
 
 def figures(found: dict[str, AvailabilityEntry]) -> dict[str, tuple[object, ...]]:

@@ -153,3 +153,26 @@ def test_a_partition_restored_with_a_views_pending_key_is_written_again_then_the
 
     assert table.get(1, VIEWS_PENDING_KEY) is None and not republisher.views_pending_writes()
     assert sorted(sink.staged) == ["P1-SKU-0", "P1-SKU-1"]  # partition 0 was never behind
+
+
+def test_readyz_names_the_partitions_being_written_again(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from prometheus_client import CollectorRegistry
+
+    from streams.app import Worker
+    from streams.engine.worker import WorkerStatus
+    from streams.metrics import WorkerMetrics
+
+    table = stocked_table(tmp_path, {0: 9, 2: 1})
+    republisher = SnapshotRepublisher(table, inv.InventoryPolicy(), RecordingSink(unpublished=[0]), Clock())
+    stage = SimpleNamespace(name="inventory", republisher=republisher)
+    engine = SimpleNamespace(status=WorkerStatus(ready=True), stages=[stage], consumer_lag=dict)
+    registry = CollectorRegistry()
+    worker = Worker(engine, WorkerMetrics.create(registry), registry, None)  # type: ignore[arg-type]
+
+    quiet = worker.readiness()[1]
+    republisher.step()  # partition 0's marker is missing: 4 of its 10 keys staged
+    busy = worker.readiness()[1]
+
+    assert "snapshot_republishing" not in quiet and busy["snapshot_republishing"] == [0]
