@@ -20,8 +20,8 @@ from pathlib import Path
 from confluent_kafka import Consumer
 
 from processors import inventory as inv
-from processors.inventory.availability import availability_changed
 from streams.agents.inventory import inventory_table_codec
+from streams.agents.snapshot_republish import published_availability_of
 from streams.app import inventory_policy
 from streams.engine.restore import restore
 from streams.engine.state import ChangelogTable
@@ -91,11 +91,9 @@ def _write_entries(table: ChangelogTable[inv.SkuInventory], partitions: list[int
     """The workers' own figures: the same policy (streams.app.inventory_policy) and entry form."""
     skus = written = kept_newer = 0
     for partition in partitions:
-        for key in table.open(partition).keys():
-            state = table.get(partition, key)
-            if state is None or not inv.is_known(state):
-                continue
-            writer.stage(snapshot_entry(availability_changed(state, policy, CAUSED_BY), {}))
+        for decision in published_availability_of(table, partition, table.open(partition).keys(), policy,
+                                                   CAUSED_BY):
+            writer.stage(snapshot_entry(decision, {}))
             skus += 1
             if writer.pending >= FLUSH_EVERY:
                 written, kept_newer = _counted(writer.flush(), written, kept_newer)

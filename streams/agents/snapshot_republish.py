@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Protocol
 
 from processors import inventory as inv
@@ -33,6 +33,16 @@ CAUSED_BY = "snapshot-republish"
 # Not a SKU (SKUs never contain NUL): "the Redis entries of this partition may be behind its state"
 VIEWS_PENDING_KEY = b"\x00snapshot-views-pending"
 VIEWS_PENDING = inv.empty_inventory("\x00snapshot-views-pending")  # no locations: never published itself
+
+
+def published_availability_of(table: ChangelogTable[inv.SkuInventory], partition: int, keys: Iterable[bytes],
+                              policy: inv.InventoryPolicy, caused_by: str) -> Iterator[inv.AvailabilityChanged]:
+    """What the snapshot should show for each SKU among `keys` that has stock somewhere (never-stocked states and
+    the views-pending record have none): the owner's republish and `distflow snapshot rebuild` alike."""
+    for key in keys:
+        state = table.get(partition, key)
+        if state is not None and inv.is_known(state):
+            yield availability_changed(state, policy, caused_by)
 
 
 class PublishedMarkers(Protocol):
@@ -136,11 +146,9 @@ class SnapshotRepublisher:
         budget, staged = CHUNK, 0
         for partition in sorted(self._position):
             keys = self.table.open(partition).keys_after(self._position[partition], budget)
-            for key in keys:
-                state = self.table.get(partition, key)
-                if state is not None and inv.is_known(state):
-                    self.sink.stage(availability_changed(state, self.policy, CAUSED_BY), {})
-                    staged += 1
+            for decision in published_availability_of(self.table, partition, keys, self.policy, CAUSED_BY):
+                self.sink.stage(decision, {})
+                staged += 1
             budget -= len(keys)
             if budget > 0:  # the partition ran out of keys: all staged
                 del self._position[partition]
