@@ -4,7 +4,6 @@ writes nothing (streams/snapshot_rebuild.py)."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,8 @@ from streams.snapshot.keys import SnapshotKeys
 from streams.snapshot.writer import SnapshotWriter
 from streams.snapshot_rebuild import SnapshotRebuildFailed, rebuild_snapshot
 from tests.integration import events
-from tests.integration.pipeline import pipeline, pipeline_settings, running_worker
+from tests.integration.pipeline import Pipeline, pipeline, pipeline_settings, running_worker
+from tests.reliability.harness import wait_until
 from topics import catalog
 
 pytestmark = pytest.mark.integration
@@ -44,15 +44,20 @@ def stocked(broker: Broker, redis_server: RedisServer, state_dir: Path) -> tuple
     settings = pipeline_settings(broker.bootstrap, redis_server.url, state_dir)
     client = snapshot_writer_client(settings)
     with pipeline(settings) as flow, running_worker(settings):
-        for sku, by_location in STOCK.items():
-            for location, quantity in by_location.items():
-                flow.produce(catalog.INVENTORY_MOVEMENTS, sku, events.movement(sku, location, "RECEIVED", quantity))
-        flow.flush()
-        deadline = time.time() + WAIT_LIMIT_S
-        while {sku: dict(e.locations) for sku, e in entries(client, settings).items()} != STOCK:
-            assert time.time() < deadline, f"snapshot never showed {STOCK}: {entries(client, settings)}"
-            time.sleep(0.1)
+        receive_stock(flow)
+        wait_until(lambda: stock_shown(client, settings), WAIT_LIMIT_S, f"the snapshot showing {STOCK}")
     return settings, entries(client, settings)
+
+
+def receive_stock(flow: Pipeline) -> None:
+    for sku, by_location in STOCK.items():
+        for location, quantity in by_location.items():
+            flow.produce(catalog.INVENTORY_MOVEMENTS, sku, events.movement(sku, location, "RECEIVED", quantity))
+    flow.flush()
+
+
+def stock_shown(client: redis.Redis, settings: Settings) -> bool:
+    return {sku: dict(e.locations) for sku, e in entries(client, settings).items()} == STOCK
 
 
 def test_entries_redis_lost_come_back_with_their_versions_and_a_newer_one_is_kept(
@@ -113,13 +118,10 @@ def test_a_running_worker_writes_again_by_itself_what_redis_lost(
     client = snapshot_writer_client(settings)
     keys = SnapshotKeys(settings.redis_key_prefix)
     with pipeline(settings) as flow, running_worker(settings) as worker:
-        for sku, by_location in STOCK.items():
-            for location, quantity in by_location.items():
-                flow.produce(catalog.INVENTORY_MOVEMENTS, sku, events.movement(sku, location, "RECEIVED", quantity))
-        flow.flush()
-        wait_until(lambda: {s: dict(e.locations) for s, e in entries(client, settings).items()} == STOCK, "stocked")
+        receive_stock(flow)
+        wait_until(lambda: stock_shown(client, settings), WAIT_LIMIT_S, "stocked")
         markers = [keys.partition_published(p) for p in range(flow.settings.topic_partitions)]
-        wait_until(lambda: all(client.exists(m) for m in markers), "every partition marked published")
+        wait_until(lambda: all(client.exists(m) for m in markers), WAIT_LIMIT_S, "every partition marked published")
         before = entries(client, settings)
         stage = next(s for s in worker.engine.stages if s.name == "inventory")
         republished = stage.republisher.republished  # type: ignore[attr-defined]
@@ -127,8 +129,9 @@ def test_a_running_worker_writes_again_by_itself_what_redis_lost(
         lost = list(client.scan_iter(f"{settings.redis_key_prefix}*"))
         client.delete(*lost)  # what a restart of Redis without persistence leaves: nothing under the prefix
 
-        wait_until(lambda: figures(entries(client, settings)) == figures(before), "the lost entries written again")
-        wait_until(lambda: all(client.exists(m) for m in markers), "the markers set again")
+        wait_until(lambda: figures(entries(client, settings)) == figures(before), WAIT_LIMIT_S,
+                   "the lost entries written again")
+        wait_until(lambda: all(client.exists(m) for m in markers), WAIT_LIMIT_S, "the markers set again")
         assert stage.republisher.republished == republished + len(STOCK)  # type: ignore[attr-defined]
         assert worker.registry.get_sample_value("distflow_snapshot_republished_entries_total") == \
             stage.republisher.republished  # type: ignore[attr-defined]
@@ -137,9 +140,3 @@ def test_a_running_worker_writes_again_by_itself_what_redis_lost(
 def figures(found: dict[str, AvailabilityEntry]) -> dict[str, tuple[object, ...]]:
     return {sku: (e.version, e.as_of_ms, e.total_available, dict(e.locations)) for sku, e in found.items()}
 
-
-def wait_until(condition, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.time() + WAIT_LIMIT_S
-    while not condition():
-        assert time.time() < deadline, f"not {what} after {WAIT_LIMIT_S} s"
-        time.sleep(0.1)
