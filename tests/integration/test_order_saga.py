@@ -38,9 +38,15 @@ class Saga:
         self.p.flush()
 
     def stock(self, sku: str, **on_hand: int) -> None:
+        """The SKU's stock, applied before the test goes on: an order produced right after it on another topic may
+        otherwise reach the worker first (nothing orders two sources), and find an unknown SKU."""
         for location, quantity in on_hand.items():
             self.p.produce(catalog.ON_HAND_SNAPSHOTS, sku, events.on_hand_snapshot(sku, location, quantity))
         self.p.flush()
+        def applied(found: list[dict]) -> bool:  # type: ignore[type-arg]
+            return any(r["key"] == sku.encode() for r in found)  # the SKU owner's state, made durable
+
+        assert applied(self.p.read(catalog.INVENTORY_CHANGELOG, until=applied, decode=False)), f"{sku}: no stock"
 
     def receive(self, sku: str, location: str, quantity: int) -> None:
         self.produce(catalog.INVENTORY_MOVEMENTS, sku, events.movement(sku, location, "RECEIVED", quantity))
