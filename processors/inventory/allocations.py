@@ -8,7 +8,7 @@ from processors.inventory.holdings import change_holding, settle
 from processors.inventory.policy import InventoryPolicy
 from processors.inventory.quantities import quantity_at
 from processors.inventory.state import SkuInventory
-from processors.inventory.values import evolve
+from processors.values import evolve
 
 
 def allocate(

@@ -20,7 +20,7 @@ from processors.inventory.facts import (
     ShortPicked, StatusMoved, SupplyExpected)
 from processors.inventory.policy import InventoryPolicy
 from processors.inventory.state import SkuInventory
-from processors.inventory.values import evolve
+from processors.values import evolve
 
 Decisions = tuple[InventoryDecision, ...]
 Handler = Callable[[SkuInventory, Any, InventoryPolicy], tuple[SkuInventory, Decisions]]

@@ -9,7 +9,7 @@ from processors.inventory.policy import InventoryPolicy
 from processors.inventory.quantities import total_of
 from processors.inventory.sourcing import plan_sources
 from processors.inventory.state import SkuInventory
-from processors.inventory.values import evolve
+from processors.values import evolve
 
 
 def _any_available(state: SkuInventory, policy: InventoryPolicy) -> bool:

@@ -6,7 +6,7 @@ from processors.inventory.policy import InventoryPolicy
 from processors.inventory.position import with_claims
 from processors.inventory.quantities import LocationQuantity, with_added
 from processors.inventory.state import SkuInventory, stock_at, with_stock
-from processors.inventory.values import evolve
+from processors.values import evolve
 
 
 def change_holding(

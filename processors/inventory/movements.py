@@ -11,7 +11,7 @@ from processors.inventory.position import LocationStock, move_physically, move_s
 from processors.inventory.reconciliation import is_drift, is_opening_balance, rebased, why_not_rebase
 from processors.inventory.state import SkuInventory, stock_at, with_stock
 from processors.inventory.supply import expect_supply, receive_against
-from processors.inventory.values import evolve
+from processors.values import evolve
 
 Outcome = tuple[SkuInventory, tuple[InventoryDecision, ...]]
 

@@ -14,7 +14,7 @@ from processors.inventory.policy import InventoryPolicy
 from processors.inventory.position import move_physically
 from processors.inventory.quantities import quantity_at
 from processors.inventory.state import SkuInventory, stock_at, with_stock
-from processors.inventory.values import evolve
+from processors.values import evolve
 
 Outcome = tuple[SkuInventory, tuple[InventoryDecision, ...]]
 

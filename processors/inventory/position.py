@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from processors.inventory.facts import StockStatus
 from processors.inventory.supply import IncomingLine
-from processors.inventory.values import evolve
+from processors.values import evolve
 
 _STATUS_FIELDS = {
     StockStatus.DAMAGED: "damaged",

@@ -22,6 +22,10 @@ def total_of(pairs: tuple[LocationQuantity, ...]) -> int:
 
 def with_added(pairs: tuple[LocationQuantity, ...], location: str, delta: int) -> tuple[LocationQuantity, ...]:
     """The pairs with `delta` added at `location`; a location whose quantity reaches 0 disappears."""
+    if delta == 0:  # sorted and zero-free already (this module's invariant): nothing to do
+        return pairs
+    if not pairs:
+        return (LocationQuantity(location, delta),)
     kept = tuple(pair for pair in pairs if pair.location != location)
     quantity = quantity_at(pairs, location) + delta
     if quantity == 0:

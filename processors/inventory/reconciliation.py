@@ -7,7 +7,7 @@ or older than a movement already forgotten from the bounded window, cannot be re
 from __future__ import annotations
 
 from processors.inventory.position import LocationStock
-from processors.inventory.values import evolve
+from processors.values import evolve
 
 
 def why_not_rebase(stock: LocationStock, as_of: int) -> str | None:

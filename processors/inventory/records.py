@@ -61,7 +61,7 @@ def _pairs_record(pairs: tuple[LocationQuantity, ...]) -> list[list[Any]]:
 
 
 def _pairs(items: list[list[Any]]) -> tuple[LocationQuantity, ...]:
-    return tuple(LocationQuantity(location, quantity) for location, quantity in items)
+    return tuple([LocationQuantity._make(item) for item in items])
 
 
 def _stock_record(stock: LocationStock) -> Record:
@@ -76,13 +76,15 @@ def _stock_record(stock: LocationStock) -> Record:
 
 
 def _stock(record: Record) -> LocationStock:
+    get = record.get  # the counts spelled out, not looped over _STOCK_COUNTS: read for every state, every batch
+    incoming, movements = get("incoming"), get("movements")
     return LocationStock(
-        record["location"],
-        *(record.get(name, 0) for name in _STOCK_COUNTS),
-        incoming=tuple(_incoming(item) for item in record.get("incoming", ())),
-        base_as_of=record.get("base_as_of"),
-        movements=tuple(Movement(at, delta) for at, delta in record.get("movements", ())),
-        forgotten_through=record.get("forgotten_through"),
+        record["location"], get("on_hand", 0), get("reserved", 0), get("allocated", 0), get("damaged", 0),
+        get("quality_control", 0), get("hold", 0),
+        incoming=tuple([_incoming(item) for item in incoming]) if incoming else (),
+        base_as_of=get("base_as_of"),
+        movements=tuple([Movement(at, delta) for at, delta in movements]) if movements else (),
+        forgotten_through=get("forgotten_through"),
     )
 
 
@@ -115,11 +117,12 @@ def _claim_record(claim: LineClaim) -> Record:
 
 
 def _claim(record: Record) -> LineClaim:
+    get = record.get
+    reserved, allocated = get("reserved"), get("allocated")
     return LineClaim(
         record["order_id"], record["line_id"], record["requested"], record["max_locations"],
-        reserved=_pairs(record.get("reserved", [])), allocated=_pairs(record.get("allocated", [])),
-        shipped=record.get("shipped", 0), short_picked=record.get("short_picked", 0),
-        released=record.get("released", False))
+        reserved=_pairs(reserved) if reserved else (), allocated=_pairs(allocated) if allocated else (),
+        shipped=get("shipped", 0), short_picked=get("short_picked", 0), released=get("released", False))
 
 
 def _backorder_record(entry: Backorder) -> Record:

@@ -10,7 +10,7 @@ from processors.inventory.policy import InventoryPolicy
 from processors.inventory.quantities import LocationQuantity, total_of
 from processors.inventory.sourcing import plan_sources
 from processors.inventory.state import SkuInventory
-from processors.inventory.values import evolve
+from processors.values import evolve
 
 Outcome = tuple[SkuInventory, tuple[ReservationAnswered, ...]]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from processors.inventory.claims import Backorder, LineClaim
 from processors.inventory.dedupe import RecentKeys
 from processors.inventory.position import LocationStock
-from processors.inventory.values import evolve
+from processors.values import evolve
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from processors.inventory.quantities import LocationQuantity, merged, quantity_at, with_added
-from processors.orders.values import evolve
+from processors.values import evolve
 from processors.orders.decisions import OrderException, OrderExceptionType
 from processors.orders.facts import AnswerStatus, ReservationAnswer
 from processors.orders.policy import OrderPolicy

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from processors.orders.values import evolve
+from processors.values import evolve
 from processors.orders import answers, cancellation, deadlines, erp, placement, returns, shipping, tracking
 from processors.orders.decisions import DuplicateIgnored, FactIgnored, OrderDecision, OrderException, OrderStatusChanged
 from processors.orders.facts import (

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from processors.orders.values import evolve
+from processors.values import evolve
 from processors.orders.decisions import (
     ErpCommand, ErpCommandKind, ErpLine, ErpPriority, FulfilmentCancelRequested, FulfilmentItem, OrderDecision,
     OrderException, OrderExceptionType, ReleaseLine)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from processors.orders.values import evolve
+from processors.values import evolve
 from processors.orders.cancellation import cancel_lines
 from processors.orders.decisions import DeadlineCleared, DeadlineSet, OrderDecision, OrderException
 from processors.orders.decisions import OrderExceptionType as X

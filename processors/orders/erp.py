@@ -1,7 +1,7 @@
 """The ERP's financial verdict: its own small state machine, kept apart from fulfilment progress."""
 from __future__ import annotations
 
-from processors.orders.values import evolve
+from processors.values import evolve
 from processors.orders.cancellation import release_claims
 from processors.orders.decisions import OrderException, OrderExceptionType
 from processors.orders.facts import ErpDecision, ErpVerdict

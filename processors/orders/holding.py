@@ -5,7 +5,7 @@ tracks the earliest expiry. At most `max_held_facts` are kept: beyond that the o
 """
 from __future__ import annotations
 
-from processors.orders.values import evolve
+from processors.values import evolve
 from processors.orders.decisions import FactHeld, OrderDecision, OrderException, OrderExceptionType
 from processors.orders.facts import DeadlineReached, OrderFact
 from processors.orders.policy import OrderPolicy

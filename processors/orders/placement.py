@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 
-from processors.orders.values import evolve
+from processors.values import evolve
 from processors.orders.decisions import OrderExceptionType
 from processors.orders.facts import FulfilmentKind, OrderPlaced, PlacedLine
 from processors.orders.policy import OrderPolicy, SourcingPolicy

@@ -21,7 +21,7 @@ from processors.orders.policy import OrderPolicy
 from processors.orders.state import Fulfilment, FulfilmentLine, Order, OrderLine, StockClaim
 from processors.orders.status import Acceptance
 from processors.orders.steps import Applied, Cause
-from processors.orders.values import evolve
+from processors.values import evolve
 
 Covered = dict[tuple[str, str], int]  # (claim id, location) → units open in live fulfilment requests
 

@@ -15,7 +15,7 @@ from processors.orders.facts import (
 from processors.orders.policy import OrderPolicy
 from processors.orders.state import Order, ReturnCase, ReturnStatus, line_index, with_line
 from processors.orders.steps import Cause, Hold, Ignore, Outcome, illegal
-from processors.orders.values import evolve
+from processors.values import evolve
 
 S = ReturnStatus
 

@@ -6,7 +6,7 @@ yet is held until it is (DESIGN: "a shipment seen before its allocation is held,
 from __future__ import annotations
 
 from processors.inventory.quantities import quantity_at, with_added
-from processors.orders.values import evolve
+from processors.values import evolve
 from processors.orders.decisions import ReserveLine
 from processors.orders.facts import PickShort, ReturnRecorded, ShipmentConfirmed
 from processors.orders.policy import OrderPolicy

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from processors.inventory.dedupe import RecentKeys
 from processors.inventory.quantities import LocationQuantity, total_of
-from processors.orders.values import evolve
+from processors.values import evolve
 from processors.orders.facts import CarrierStatus, DeadlineKind, FulfilmentKind, OrderFact, ReturnedLine
 from processors.orders.status import Acceptance, OrderStatus
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from processors.orders.values import evolve
+from processors.values import evolve
 from processors.orders.state import Order, TimelineEntry
 
 

@@ -7,7 +7,7 @@ shipment raises a delivery_exception.
 """
 from __future__ import annotations
 
-from processors.orders.values import evolve
+from processors.values import evolve
 from processors.orders.decisions import OrderException, OrderExceptionType
 from processors.orders.facts import CarrierStatus, TrackingMilestone
 from processors.orders.policy import OrderPolicy

@@ -6,7 +6,7 @@ from typing import TypeVar
 
 from processors.inventory import LocationQuantity
 from processors.inventory.dedupe import RecentKeys
-from processors.orders.values import evolve
+from processors.values import evolve
 from processors.orders import (
     AnswerStatus, CancellationRequested, CarrierStatus, DeadlineKind, ErpDecision, ErpVerdict,
     FulfilmentCancelAnswered, Order, OrderDecision, OrderFact, OrderPlaced, OrderPolicy, OrderSlas,

@@ -1,9 +1,11 @@
-"""A faster evolve for the order model's frozen, slotted value classes (a fact makes several copies of an Order).
+"""A faster dataclasses.replace for the domain's frozen, slotted value classes (SkuInventory, LocationStock,
+LineClaim, Order, ...): every fact makes several copies, on the hot path of both owners.
 
 One copier per class, generated once from its slots: straight-line code that reads each slot and writes it
 through the slot's own descriptor (skipping __init__ and the frozen __setattr__), taking changed ones from
-`changes`. About twice as fast as processors.inventory.values.evolve on a class with 25 slots. Like that one,
-use it only on classes without __post_init__ validation and without inherited fields.
+`changes`. About twice as fast as a loop over the slots (1.47 -> 0.81 us for a LocationStock), which is what the
+inventory model used before. Use it only on classes without __post_init__ validation and without inherited
+fields; a name that is not a field is refused, as dataclasses.replace refuses it.
 """
 from __future__ import annotations
 
