@@ -104,8 +104,7 @@ class BatchWorker:
         self._consumer = Consumer(self._consumer_config())
         self._producer = Producer(self._producer_config())
         self._incarnation = uuid.uuid4().hex.encode()  # marks the records this process handed over and wrote
-        self._emitter = Emitter(self._producer, self._routes, frozenset(config.handoff_written_topics),
-                                self._incarnation)
+        self._emitter = Emitter(self._producer, self._routes, self._written_topics, self._incarnation)
         self._last_sent: dict[str, int] = {}
         self._phases: dict[str, float] = {}  # the last batch's seconds by phase (BATCH_PHASES)
         self._phase_started = 0.0

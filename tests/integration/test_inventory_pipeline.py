@@ -24,15 +24,6 @@ def flow(broker: Broker, redis_server: RedisServer, tmp_path: Path):  # type: ig
         yield p
 
 
-@pytest.fixture
-def audited_flow(broker: Broker, redis_server: RedisServer, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """The SKU owner's answers read on distflow.reservation-results: with the hand-off on they go to the order owner
-    in process (these tests' RESERVEs stand in for an order owner)."""
-    settings = pipeline_settings(broker.bootstrap, redis_server.url, tmp_path / "state", handoff_in_process=False)
-    with pipeline(settings) as p, running_worker(settings):
-        yield p
-
-
 def latest_availability(p: Pipeline, sku: str, until_total: int | None = None) -> dict:  # type: ignore[type-arg]
     def reached(found: list[dict]) -> bool:  # type: ignore[type-arg]
         mine = [r for r in found if r["sku"] == sku]
@@ -124,8 +115,7 @@ def _encode_without_field(flow: Pipeline, missing: str) -> bytes:
     return good[:5] + body.getvalue()
 
 
-def test_two_orders_racing_for_the_last_unit_from_different_partitions_one_wins(audited_flow: Pipeline) -> None:
-    flow = audited_flow
+def test_two_orders_racing_for_the_last_unit_from_different_partitions_one_wins(flow: Pipeline) -> None:
     sku = "SKU-LAST"
     flow.produce(catalog.INVENTORY_MOVEMENTS, sku, events.movement(sku, "EAST", "RECEIVED", 1))
     flow.flush()
@@ -170,8 +160,7 @@ def api_available(p: Pipeline, sku: str) -> int:
     return asyncio.run(ask())
 
 
-def test_receipt_fills_backorders_first_in_first_out_and_release_returns_what_was_taken(audited_flow: Pipeline) -> None:
-    flow = audited_flow
+def test_receipt_fills_backorders_first_in_first_out_and_release_returns_what_was_taken(flow: Pipeline) -> None:
     sku = "SKU-FIFO"
     flow.produce(catalog.INVENTORY_MOVEMENTS, sku, events.movement(sku, "EAST", "RECEIVED", 1))
     flow.flush()

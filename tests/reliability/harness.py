@@ -19,7 +19,6 @@ from pathlib import Path
 import redis
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 
-from processors import orders
 from streams.devstack import free_port
 from streams.settings import Settings
 from streams.snapshot.keys import SnapshotKeys
@@ -285,21 +284,6 @@ def table_lines(settings: Settings, names: DeployedCatalog, skus: set[str]) -> d
             if reserved or allocated:
                 lines[(key.decode(), claim["order_id"], claim["line_id"])] = (reserved, allocated)
     return lines
-
-
-def answers_received(settings: Settings, names: DeployedCatalog, on_topic: Iterable[dict[str, Any]]
-                     ) -> set[tuple[str, str]]:
-    """(SKU, order id) of every reservation answer that reached an order owner: through distflow.reservation-results
-    (``on_topic``), or handed over in process and then held by the order owner — an answer to a RESERVE produced
-    straight to the commands topic finds no placed order, and the order state keeps it (streams/engine/handoff.py)."""
-    answered = {(str(r["sku"]), str(r["order_id"])) for r in on_topic}
-    for value in latest_by_key(settings.kafka_bootstrap_servers, names[catalog.ORDERS_CHANGELOG]).values():
-        if value is None:
-            continue
-        order = orders.from_record(json.loads(value))
-        answered |= {(held.fact.sku, held.fact.order_id) for held in order.held
-                     if isinstance(held.fact, orders.ReservationAnswer)}
-    return answered
 
 
 def snapshot_available(settings: Settings, skus: Iterable[str]) -> dict[str, dict[str, int]]:

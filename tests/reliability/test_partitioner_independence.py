@@ -24,8 +24,7 @@ SKUS, STOCK, CONTENDERS = 40, 3, 6
 
 def test_default_partitioner_producers_never_oversell_and_reach_the_owner(
         broker: Broker, redis_server: RedisServer, tmp_path: Path) -> None:
-    # the SKU owner's answers are audited on their topic: none handed to the order owner in process
-    settings = pipeline_settings(broker.bootstrap, redis_server.url, tmp_path / "state", handoff_in_process=False)
+    settings = pipeline_settings(broker.bootstrap, redis_server.url, tmp_path / "state")
     skus = [unique("SKU-PART") for _ in range(SKUS)]
     foreign = [sku for sku in skus if zlib.crc32(sku.encode()) % PARTITIONS != partition_for(sku.encode(), PARTITIONS)]
     assert len(foreign) > SKUS // 2  # most SKUs land on a partition that does not own them

@@ -47,7 +47,7 @@ def test_a_worker_joining_and_another_leaving_mid_stream_neither_doubles_nor_los
         harness.wait_drained(settings, p.names)
         actual = harness.table_positions(settings, p.names)
         lines = harness.table_lines(settings, p.names, set(stream.reservation_skus))
-        answered = harness.answers_received(settings, p.names, p.read(catalog.RESERVATION_RESULTS))
+        answered = {(r["sku"], r["order_id"]) for r in p.read(catalog.RESERVATION_RESULTS)}
         documents = harness.order_documents(settings, outcomes)
 
     shares = [len(a["assigned"]) for a in second.assignments()]  # type: ignore[arg-type]
