@@ -92,6 +92,7 @@ def worker_config(settings: Settings) -> WorkerConfig:
         handoff_topics=handoff_topics(settings) if settings.handoff_in_process else (),
         handoff_written_topics=(DeployedCatalog(settings)[catalog.RESERVATION_RESULTS],)
         if settings.handoff_in_process else (),
+        handoff_max_per_batch=settings.handoff_max_per_batch,
         transactional_id=f"{settings.app_id}-{socket.gethostname()}" if settings.exactly_once else None)
 
 

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
                                                         "order commands, reservation answers) to the stage of this "
                                                         "worker that owns its key, instead of a round trip through "
                                                         "the topic")
+    handoff_max_per_batch: int = Field(50_000, ge=1, description="records one batch may hand over in process; "
+                                                                 "beyond it they go through their topic "
+                                                                 "(bounds a batch's memory when orders have "
+                                                                 "many lines)")
     worker_metrics_port: int = 9102
     dedupe_window_ms: int = Field(24 * 60 * 60 * 1000, ge=1)
     dedupe_window_max_ids: int = Field(256, ge=1)

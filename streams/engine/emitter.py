@@ -16,8 +16,11 @@ class DeliveryFailed(RuntimeError):
 
 class Emitter:
     def __init__(self, producer: Producer, routes: HandoffRoutes | None = None,
-                 written_topics: frozenset[str] = frozenset(), incarnation: bytes = b"") -> None:
+                 written_topics: frozenset[str] = frozenset(), incarnation: bytes = b"",
+                 max_handed_over: int | None = None) -> None:
         self._producer = producer
+        self._max_handed_over = max_handed_over  # per batch; beyond it routed records are produced
+        self._handed_this_batch = 0
         self._written_topics = written_topics  # handed over *and* produced, marked as this process's
         self._handed_over_header = (HANDED_OVER_HEADER, incarnation)
         self._errors: list[str] = []
@@ -51,6 +54,12 @@ class Emitter:
         if partition is None:
             self._produce(topic, key, encode(record), None, headers, self._on_routed)
             return
+        if self._max_handed_over is not None and self._handed_this_batch >= self._max_handed_over:
+            # the batch holds enough: the rest of it goes through the broker (HandoffRoutes.acknowledged then stops
+            # hand-offs to the partition until the consumer is past it)
+            self._produce(topic, key, encode(record), partition, headers, self._on_routed)
+            return
+        self._handed_this_batch += 1
         source = origin.source  # the consumed record at the start of the chain (a hand-off may cause another)
         if topic in self._written_topics:  # on the broker before the sender's changelog; skipped when consumed here
             self._produce(topic, key, encode(record), partition, (*headers, self._handed_over_header),
@@ -115,6 +124,7 @@ class Emitter:
             raise DeliveryFailed(f"{len(errors)} records failed, first: {errors[0]}")
 
     def reset(self) -> None:
+        self._handed_this_batch = 0
         self.acknowledged.clear()
         self.sent_by_topic.clear()
         self.handed_over.clear()

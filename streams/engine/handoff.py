@@ -16,6 +16,12 @@ worker or the previous owner, all acknowledged before that owner's final commit)
 after it. Hand-offs stop when the partition is revoked. Order against other producers' records (another worker's
 intake, the order saga's requests) is arbitrary, as it is on the topic.
 
+Bounded. Hand-offs multiply a batch: an order of 50 lines consumed brings 50 RESERVEs and 50 answers into the same
+batch, all held in memory until it commits. Past a number of records handed over in one batch
+(``WorkerConfig.handoff_max_per_batch``), every further record of the batch is produced instead; once the broker
+acknowledges one for a partition that hands off, that partition stops handing off until the consumer has read
+past it, exactly as after an assignment: what follows goes through the broker, behind it.
+
 Written hand-offs. A record whose sender's state says it was sent cannot live only in memory: in a cycle within one
 batch (the order owner's RESERVE to the SKU owner, whose answer comes back to the order owner) the two owners'
 changelog records are made durable one after the other, and a crash between them would leave the one that
@@ -72,7 +78,7 @@ class HandoffRoutes:
     def acknowledged(self, topic: str, partition: int, offset: int) -> None:
         """A record this worker routed through the broker was stored at ``offset``."""
         key = (topic, partition)
-        if key in self._handing_off:  # produced while handing off: cannot happen through route(); be safe anyway
+        if key in self._handing_off:  # produced while handing off: the batch reached its hand-off limit
             self._handing_off.discard(key)
             self._waiting[key] = offset
         elif offset > self._waiting.get(key, offset):

@@ -61,6 +61,9 @@ class WorkerConfig:
     # one batch has no changelog order that is safe otherwise). The worker drops its own copies when it consumes
     # them (streams/engine/handoff.py, "Written hand-offs").
     handoff_written_topics: tuple[str, ...] = ()
+    # Records one batch may hand over in process before the rest is produced (memory: an order's lines multiply
+    # a batch; streams/engine/handoff.py, "Bounded").
+    handoff_max_per_batch: int = 50_000
 
 
 @dataclass
@@ -104,7 +107,8 @@ class BatchWorker:
         self._consumer = Consumer(self._consumer_config())
         self._producer = Producer(self._producer_config())
         self._incarnation = uuid.uuid4().hex.encode()  # marks the records this process handed over and wrote
-        self._emitter = Emitter(self._producer, self._routes, self._written_topics, self._incarnation)
+        self._emitter = Emitter(self._producer, self._routes, self._written_topics, self._incarnation,
+                                config.handoff_max_per_batch)
         self._last_sent: dict[str, int] = {}
         self._phases: dict[str, float] = {}  # the last batch's seconds by phase (BATCH_PHASES)
         self._phase_started = 0.0

@@ -133,3 +133,18 @@ def test_switched_off_the_saga_goes_through_its_topics(broker: Broker, redis_ser
     assert sorted(c["order_id"] for c in commands) == sorted(ORDERS)
     assert sorted((a["order_id"], a["sku"]) for a in answers) == sorted(
         (order_id, sku) for order_id in ORDERS for sku in SKUS[:2])
+
+
+def test_past_its_hand_off_limit_a_batch_sends_the_rest_through_the_topics(broker: Broker, redis_server: RedisServer,
+                                                                           tmp_path: Path) -> None:
+    """One record handed over per batch at most: the rest of each batch goes round the broker, and the saga comes
+    out the same."""
+    settings = pipeline_settings(broker.bootstrap, redis_server.url, tmp_path / "state", handoff_max_per_batch=1)
+    with pipeline(settings) as flow, running_worker(settings) as worker:
+        settled = place_and_settle(flow)
+        batches, handed_over = worker.engine.status.batches, worker.engine.status.records_handed_over
+        through_topics = {spec: flow.read(spec) for spec in (catalog.ORDER_COMMANDS, catalog.INVENTORY_COMMANDS)}
+
+    assert sorted(settled.values()) == ["BACKORDERED"] * 2 + ["RESERVED"] * 4
+    assert 0 < handed_over <= batches
+    assert sum(len(records) for records in through_topics.values()) + handed_over >= 2 + 3 * len(ORDERS)

@@ -81,7 +81,8 @@ class Partition:
 OPS = st.lists(st.one_of(
     st.tuples(st.just("fetch"), st.just(0)),
     st.tuples(st.just("foreign"), st.just(0)),
-    st.tuples(st.just("batch"), st.tuples(st.integers(0, 6), st.integers(0, 4))),  # consume n, then route m
+    # consume n, then route m, of which at most `cap` in process (Emitter: handoff_max_per_batch)
+    st.tuples(st.just("batch"), st.tuples(st.integers(0, 6), st.integers(0, 4), st.integers(0, 5))),
 ), max_size=60)
 
 
@@ -91,7 +92,8 @@ def test_what_one_worker_routes_is_applied_in_routing_order(earlier: int, ops: l
     """Batches as the worker runs them: consume (records and partition ends fetched earlier, possibly stale), route
     records (in process, or produced), flush (the broker acknowledges what was produced). Fetches and other
     producers' records happen at any time. Whatever the interleaving, the records this worker routed are applied
-    in the order it routed them — including ones routed through the broker before the assignment."""
+    in the order it routed them — including ones routed through the broker before the assignment, and ones
+    produced because the batch had handed over as many as it may."""
     partition = Partition(log=list(range(earlier)))  # routed before this assignment, not yet consumed
     sequence = earlier
     routes = routes_for(partitions=1, assigned=(0,))
@@ -104,16 +106,19 @@ def test_what_one_worker_routes_is_applied_in_routing_order(earlier: int, ops: l
         elif op == "foreign":
             partition.log.append(None)
         else:
-            consume, route = arg
+            consume, route, cap = arg
             for _ in range(min(consume, len(partition.prefetched))):
                 kind, offset = partition.prefetched.pop(0)
                 if kind == "end":
                     routes.reached_end(TOPIC, 0, offset)
                 elif partition.log[offset] is not None:
                     partition.applied.append(partition.log[offset])  # type: ignore[arg-type]
+            handed = 0
             for _ in range(route):
-                if routes.local_partition(TOPIC, key) == 0:
+                local = routes.local_partition(TOPIC, key) == 0
+                if local and handed < cap:
                     partition.applied.append(sequence)
+                    handed += 1
                 else:
                     partition.log.append(sequence)
                     partition.unacknowledged.append(len(partition.log) - 1)
@@ -123,3 +128,15 @@ def test_what_one_worker_routes_is_applied_in_routing_order(earlier: int, ops: l
             partition.unacknowledged = []
     assert partition.applied == sorted(partition.applied)
     assert len(set(partition.applied)) == len(partition.applied)
+
+
+def test_a_record_produced_while_its_partition_hands_off_stops_hand_offs_until_the_consumer_is_past_it() -> None:
+    routes = routes_for()  # the batch reached its hand-off limit, so a record for a handing-off partition was produced
+    routes.reached_end(TOPIC, 2, 10)
+    routes.acknowledged(TOPIC, 2, 10)
+    routes.acknowledged(TOPIC, 2, 12)  # two of them, stored at 10 and 12
+    assert routes.local_partition(TOPIC, key_on(2)) is None  # what follows goes through the broker, behind them
+    routes.reached_end(TOPIC, 2, 12)
+    assert routes.local_partition(TOPIC, key_on(2)) is None
+    routes.reached_end(TOPIC, 2, 13)
+    assert routes.local_partition(TOPIC, key_on(2)) == 2

@@ -56,6 +56,7 @@ DISTFLOW_WORKER_METRICS_PORT: {{ .Values.worker.port | int64 | quote }}
 DISTFLOW_BATCH_MAX_RECORDS: {{ .Values.worker.batchMaxRecords | int64 | quote }}
 DISTFLOW_BATCH_POLL_TIMEOUT_MS: {{ .Values.worker.batchPollTimeoutMs | int64 | quote }}
 DISTFLOW_HANDOFF_IN_PROCESS: {{ .Values.worker.handoffInProcess | quote }}
+DISTFLOW_HANDOFF_MAX_PER_BATCH: {{ .Values.worker.handoffMaxPerBatch | int64 | quote }}
 DISTFLOW_DEDUPE_WINDOW_MS: {{ .Values.worker.dedupeWindowMs | int64 | quote }}
 DISTFLOW_DEDUPE_WINDOW_MAX_IDS: {{ .Values.worker.dedupeWindowMaxIds | int64 | quote }}
 DISTFLOW_SNAPSHOT_FLUSH_INTERVAL_MS: {{ .Values.worker.snapshotFlushIntervalMs | int64 | quote }}
