@@ -19,9 +19,7 @@ Per pass (one worker process, then two in the same group; BENCH_SAGA_WORKERS="1,
    distflow.order-status from the beginning and stamps, per order, the moment it first sees a settled status
    (RESERVED, PARTIALLY_BACKORDERED, BACKORDERED or ON_HOLD). Orders/s = N ÷ (last such moment − first produce).
    Per order the worker takes 8 records (the order, its order command, 3 RESERVE commands, 3 reservation
-   results; all but the order handed over in process when it owns their keys, the answers' written copies consumed
-   and skipped) and writes the order state (once when the chain runs in one batch), a SKU state per line, ERP
-   outbox entries and the Redis order view.
+   results) and writes the order state twice, a SKU state per line, ERP outbox entries and the Redis order view.
 5. Baseline, same run, same broker, same records: confluent-kafka consume + AvroCodec.decode_many of the N
    commerce.orders records + a per-order line count — what one Python process can read and decode.
 6. Sanity, from the status records alone: each order's first settled lines add up (reserved + backordered =
@@ -367,7 +365,6 @@ def saga_pass(name: str, n: int, skus: int, workers: int, batch: int, seed: int,
 
     consumed = sum(f["records_in"] for f in finals)
     handed_over = sum(f.get("records_handed_over", 0) for f in finals)
-    consumed -= sum(f.get("own_copies_skipped", 0) for f in finals)  # written answers, applied when handed over
     records_in = consumed + handed_over - 2 * len(stock_records)  # opening stock: a source record and its command
     observed_s = wall_after - started  # CPU was read at wall_after, a poll after last_seen at most
     return {
@@ -487,19 +484,16 @@ def limits_note(r: dict[str, Any], inventory: dict[str, Any] | None = None) -> l
             f"{cpu['bench']:.0%}, other processes {cpu['others']:.0%}): {one['worker_cpu_us_per_order']:,.0f} µs of "
             f"worker CPU per order, {one['worker_records_per_order']:.1f} records per order through the worker (the "
             f"order, its order command, a RESERVE and a reservation result per line; "
-            f"{one.get('handed_over_share', 0):.0%} of all of them handed over in process — all but the order when "
-            f"this worker owns the order and its SKUs — rather than consumed; each answer is also written to its "
-            f"topic, and this worker's own copy consumed and skipped, not counted here), so {per_record:.0f} µs per "
-            f"record")
+            f"{one.get('handed_over_share', 0):.0%} of all of them handed over in process — the RESERVEs, when this "
+            f"worker owns the SKU — rather than consumed), so {per_record:.0f} µs per record")
     if inventory and inventory.get("ok"):
         text += (f" against {inventory['worker_cpu_us_per_event'] / 2:.0f} µs per record on the inventory path "
                  f"(2 records per movement: the source record and its command)")
     text += (f". {TARGET_ORDERS_PER_S:,} orders/s needs ≤ {budget:.0f} µs per order on one core, about "
              f"{one['worker_cpu_us_per_order'] / budget:.0f}× less work per order. Each order is read and written "
-             f"once by the order owner when the whole chain runs in the batch that took it (placed, its RESERVEs "
-             f"applied by the SKU owner, the 3 answers back), each line once by the SKU owner, with an Avro decode of "
-             f"the order, an Avro encode of every answer, status and ERP record, an order state JSON and a SKU state "
-             f"JSON per write, an ERP "
+             f"twice by the order owner (placed, then the 3 answers, usually in another batch), each line once by "
+             f"the SKU owner, with an Avro decode and encode per broker hop, an order state JSON and a SKU state JSON per "
+             f"write (an order read again a batch later usually comes from the table's decoded-value cache), an ERP "
              f"ACCEPT_ORDER into the changelog-backed outbox and the Redis order view (status changes log at DEBUG). "
              f"The decode baseline ({r['baseline_per_s']:,.0f} orders/s) shows the broker "
              f"and Avro are not the limit. The first settled statuses were all correct by the run's own check "

@@ -60,8 +60,7 @@ def main() -> None:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         say("stopped", peak_rss_mb=proc_status_kb("VmHWM") / 1024, rss_before_worker_mb=rss_before_kb / 1024,
             cpu_user_s=usage.ru_utime, cpu_system_s=usage.ru_stime, records_in=status.records_in,
-            records_handed_over=status.records_handed_over, own_copies_skipped=status.own_copies_skipped,
-            batches=status.batches,
+            records_handed_over=status.records_handed_over, batches=status.batches,
             batch_phase_seconds=_phase_totals(worker.registry))
 
 
@@ -86,8 +85,7 @@ def _count(status: Any, target: int, ready_at: float, timeout_s: float, thread: 
         time.sleep(POLL_S)
     done_at = time.time()
     say("done", ready_at=ready_at, first_batch_at=first_batch_at, done_at=done_at, records_in=status.records_in,
-        records_handed_over=status.records_handed_over, own_copies_skipped=status.own_copies_skipped,
-        batches=status.batches, cpu_s=_cpu() - cpu_at_ready)
+        records_handed_over=status.records_handed_over, batches=status.batches, cpu_s=_cpu() - cpu_at_ready)
 
 
 def _cpu() -> float:

@@ -59,7 +59,7 @@ class Worker:
         self.metrics.worker_ready.set(1 if status.ready else 0)
         detail: dict[str, object] = {
             "assigned_partitions": len(status.assigned), "batches": status.batches, "records_in": status.records_in,
-            "records_handed_over": status.records_handed_over, "own_copies_skipped": status.own_copies_skipped,
+            "records_handed_over": status.records_handed_over,
             "restored_records": status.restored_records,
             "consumer_lag_records": sum(self.engine.consumer_lag().values())}
         restoring = status.restoring
@@ -90,20 +90,16 @@ def worker_config(settings: Settings) -> WorkerConfig:
         max_poll_interval_ms=settings.kafka_max_poll_interval_ms,
         idempotent_producer=settings.kafka_idempotent_producer,
         handoff_topics=handoff_topics(settings) if settings.handoff_in_process else (),
-        handoff_written_topics=(DeployedCatalog(settings)[catalog.RESERVATION_RESULTS],)
-        if settings.handoff_in_process else (),
         handoff_max_per_batch=settings.handoff_max_per_batch,
         transactional_id=f"{settings.app_id}-{socket.gethostname()}" if settings.exactly_once else None)
 
 
 def handoff_topics(settings: Settings) -> tuple[str, ...]:
-    """The re-keyed internal topics whose records are handed over in process when this worker owns their
-    partition: the SKU owner's commands (from intake, and the order owner's reservation requests), the order
-    owner's commands (from intake) and the SKU owners' reservation answers — the answers also written
-    (WorkerConfig.handoff_written_topics: the SKU owner's state says it sent them)."""
-    names = DeployedCatalog(settings)
-    return tuple(names[spec] for spec in (catalog.INVENTORY_COMMANDS, catalog.ORDER_COMMANDS,
-                                          catalog.RESERVATION_RESULTS))
+    """The re-keyed topics whose records are handed over in process when this worker owns their partition: the
+    SKU owner's commands, from intake and from the order owner (reservation requests). The order owner's inputs
+    (order commands, reservation answers) still go round the broker (docs/performance.md: handing them over too
+    was tried and reverted)."""
+    return (DeployedCatalog(settings)[catalog.INVENTORY_COMMANDS],)
 
 
 def build_worker(settings: Settings, registry: CollectorRegistry | None = None,

@@ -62,14 +62,13 @@ class Settings(BaseSettings):
     state_dir: Path = Path("var/state")
     batch_max_records: int = Field(5_000, ge=1)
     batch_poll_timeout_ms: int = Field(20, ge=1)
-    handoff_in_process: bool = Field(True, description="hand a record for an internal topic (inventory commands, "
-                                                        "order commands, reservation answers) to the stage of this "
-                                                        "worker that owns its key, instead of a round trip through "
-                                                        "the topic")
+    handoff_in_process: bool = Field(True, description="apply a translated command in the worker that translated "
+                                                        "it when that worker owns its SKU, instead of a round trip "
+                                                        "through distflow.inventory-commands")
     handoff_max_per_batch: int = Field(50_000, ge=1, description="records one batch may hand over in process; "
                                                                  "beyond it they go through their topic "
                                                                  "(bounds a batch's memory when orders have "
-                                                                 "many lines)")
+                                                                 "many lines: a RESERVE each)")
     worker_metrics_port: int = 9102
     dedupe_window_ms: int = Field(24 * 60 * 60 * 1000, ge=1)
     dedupe_window_max_ids: int = Field(256, ge=1)

@@ -111,14 +111,11 @@ INVENTORY_COMMANDS = TopicSpec(
     "(DISTFLOW_HANDOFF_IN_PROCESS, on by default).")
 RESERVATION_RESULTS = TopicSpec(
     "distflow.reservation-results", Role.INTERNAL, "order_id", "internal/reservation_result", D, (D,),
-    "The SKU owner's answers to reservation requests, keyed by order for the order saga. Every answer is written "
-    "here; one whose order is owned by the worker that decided it is also handed to that order owner in process, "
-    "and its copy here (header distflow-handed-over-by) is skipped by that worker (DISTFLOW_HANDOFF_IN_PROCESS).")
+    "The SKU owner's answers to reservation requests, keyed by order for the order saga.")
 ORDER_COMMANDS = TopicSpec(
     "distflow.order-commands", Role.INTERNAL, "order_id", "internal/order_command", D, (D,),
     "Validated order facts (placed, ERP decisions, cancellations, shipments, tracking) re-keyed by order id, so the "
-    "order's owner decides alone whatever partitioner the source used. One whose order is owned by the worker that "
-    "translated it is handed to the order owner there in process and not written here (DISTFLOW_HANDOFF_IN_PROCESS).")
+    "order's owner decides alone whatever partitioner the source used.")
 ORDERS_CHANGELOG = TopicSpec(
     "distflow.orders-by-id-changelog", Role.INTERNAL, "order_id", None, D, (D,),
     "Changelog of the orders_by_id table: the saga's state per order (compact only).",

@@ -23,7 +23,7 @@ def decode_inputs(codec: AvroCodec, records: Sequence[InputRecord],
         mine = [record for record in records if record.topic == topic]
         if not mine:
             continue
-        for record, decoded in zip(mine, _decoded(codec, mine, schema)):
+        for record, decoded in zip(mine, codec.decode_many([r.value for r in mine], schema)):
             if isinstance(decoded, DecodeError):
                 reject(record, decoded.reason_code, decoded.reason)
                 continue
@@ -32,13 +32,3 @@ def decode_inputs(codec: AvroCodec, records: Sequence[InputRecord],
             except (KeyError, TypeError, ValueError) as error:
                 reject(record, invalid_code, f"{type(error).__name__}: {error}")
     return found
-
-
-def _decoded(codec: AvroCodec, records: Sequence[InputRecord], schema: str) -> list[Any]:
-    """Consumed records decoded in one pass; a record handed over in process (streams/engine/handoff.py) is
-    already decoded."""
-    consumed = [record.value for record in records if record.origin is None]
-    if len(consumed) == len(records):
-        return codec.decode_many(consumed, schema)
-    decoded = iter(codec.decode_many(consumed, schema) if consumed else ())
-    return [record.decoded if record.origin is not None else next(decoded) for record in records]

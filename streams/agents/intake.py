@@ -17,7 +17,7 @@ from collections.abc import Callable, Container, Mapping, Sequence
 from streams import logs
 from streams.dead_letters import dead_letter
 from streams.engine.emitter import Emitter
-from streams.engine.records import InputRecord
+from streams.engine.records import InputRecord, OutputRecord
 from streams.metrics import WorkerMetrics
 from streams.topic_names import DeployedCatalog
 from streams.translate import inventory as inv
@@ -110,9 +110,9 @@ class IntakeStage:
         for cmd in commands:  # to the SKU's owner: in process when that is this worker (streams/engine/handoff.py)
             out.send_routed(self._commands_topic, cmd.sku.encode(), cmd.record, self._encode_command, headers,
                             record)
-        for order_cmd in order_commands:  # to the order's owner, the same way
-            out.send_routed(self._order_commands_topic, order_cmd.order_id.encode(), order_cmd.record,
-                            self._encode_order_command, headers, record)
+        for order_cmd in order_commands:
+            out.emit(OutputRecord(self._order_commands_topic, order_cmd.order_id.encode(),
+                                  self._encode_order_command(order_cmd.record), headers=headers))
 
     def _reject_event(self, record: InputRecord, envelope: Mapping[str, object], reason_code: str, reason: str,
                       out: Emitter) -> None:

@@ -6,10 +6,9 @@ facts with the pure model, write the state once (one changelog record per SKU pe
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 import time
 from collections.abc import Callable, Sequence
-from functools import partial
-from pathlib import Path
 from typing import Protocol
 
 from processors import inventory as inv
@@ -71,8 +70,6 @@ class InventoryStage:
         self.out_topics = {spec: names[spec] for spec in (
             catalog.AVAILABILITY_CHANGES, catalog.AVAILABILITY_SNAPSHOT, catalog.RESERVATION_RESULTS,
             catalog.EXCEPTIONS, catalog.DEAD_LETTERS)}
-        self._results_topic = self.out_topics[catalog.RESERVATION_RESULTS]
-        self._encode_result = partial(codec.encode, self._results_topic, catalog.RESERVATION_RESULTS.value_schema or "")
         self._availability_topics = (self.out_topics[catalog.AVAILABILITY_CHANGES],
                                      self.out_topics[catalog.AVAILABILITY_SNAPSHOT])
         assert catalog.AVAILABILITY_CHANGES.value_schema == catalog.AVAILABILITY_SNAPSHOT.value_schema
@@ -145,9 +142,9 @@ class InventoryStage:
                     runs, redelivered = runs + 1, redelivered or duplicates
                 run = []
                 if not inv.is_known(current):
-                    self._unknown_sku(fact, record, command, now_ms, out)
+                    self._unknown_sku(fact, command, now_ms, out)
                     continue
-            run.append((fact, record, command))
+            run.append((fact, command))
         if run:
             current, net, duplicates = self._apply_run(current, run, out)
             runs, redelivered = runs + 1, redelivered or duplicates
@@ -177,20 +174,20 @@ class InventoryStage:
             histogram = self._lag_by_source[source] = self.metrics.sync_lag_applied.labels(source)
         histogram.observe(lag_s)  # type: ignore[attr-defined]
 
-    def _apply_run(self, state: inv.SkuInventory, run: list[tuple[inv.InventoryFact, InputRecord, Command]],
+    def _apply_run(self, state: inv.SkuInventory, run: list[tuple[inv.InventoryFact, Command]],
                    out: Emitter) -> tuple[inv.SkuInventory, inv.AvailabilityChanged | None, bool]:
         """Apply one run of facts; the new state, the run's net AvailabilityChanged (None: no figure changed),
         which the caller publishes once per SKU per batch, and whether a fact of the run was a duplicate."""
-        new_state, decisions = inv.apply_facts(state, [fact for fact, _, _ in run], self.policy)
+        new_state, decisions = inv.apply_facts(state, [fact for fact, _ in run], self.policy)
         net = decisions[-1] if decisions and isinstance(decisions[-1], inv.AvailabilityChanged) else None
         published = [d for d in decisions if not isinstance(d, inv.AvailabilityChanged)]
         if not published:  # the common case: nothing but the net availability change
             return new_state, net, False
-        cause_by_event = {fact.event_id: (record, _correlation(command)) for fact, record, command in run}
+        correlation_by_event = {fact.event_id: _correlation(command) for fact, command in run}
         now_ms = self.clock_ms()
         for decision in published:
-            record, correlation = cause_by_event.get(decision.caused_by, (None, decision.caused_by))
-            self._publish_decision(decision, new_state.version, record, correlation, now_ms, out)
+            correlation = correlation_by_event.get(decision.caused_by, decision.caused_by)
+            self._publish_decision(decision, new_state.version, correlation, now_ms, out)
         return new_state, net, any(isinstance(d, inv.DuplicateIgnored) for d in published)
 
     def _restage_snapshot(self, state: inv.SkuInventory, offsets: dict[str, int], last_id: str) -> None:
@@ -200,8 +197,8 @@ class InventoryStage:
         if self.sink is not None and inv.is_known(state):
             self.sink.stage(availability_changed(state, self.policy, last_id), offsets)
 
-    def _publish_decision(self, decision: inv.InventoryDecision, version: int, cause: InputRecord | None,
-                          correlation: str, now_ms: int, out: Emitter) -> None:
+    def _publish_decision(self, decision: inv.InventoryDecision, version: int, correlation: str, now_ms: int,
+                          out: Emitter) -> None:
         if isinstance(decision, inv.AvailabilityChanged):
             return  # published once per SKU per batch, for the net change
         if isinstance(decision, inv.DuplicateIgnored):
@@ -209,7 +206,7 @@ class InventoryStage:
             return
         reservation = outputs.reservation_record(decision, version, correlation, now_ms)
         if reservation is not None:
-            self._answer(str(reservation["order_id"]), reservation, cause, correlation, out)
+            self._emit(catalog.RESERVATION_RESULTS, str(reservation["order_id"]), reservation, correlation, out)
             return
         exception = outputs.exception_for(decision, correlation, now_ms)
         if exception is not None:
@@ -232,17 +229,10 @@ class InventoryStage:
         if self.sink is not None:
             self.sink.stage(decision, offsets)
 
-    def _unknown_sku(self, fact: inv.ReservationRequested, cause: InputRecord, command: Command, now_ms: int,
-                     out: Emitter) -> None:
+    def _unknown_sku(self, fact: inv.ReservationRequested, command: Command, now_ms: int, out: Emitter) -> None:
         correlation = _correlation(command)
         result = outputs.unknown_sku_record(fact.sku, fact.order_id, fact.line_id, fact.event_id, correlation, now_ms)
-        self._answer(fact.order_id, result, cause, correlation, out)
-
-    def _answer(self, order_id: str, result: Command, cause: InputRecord | None, correlation: str,
-                out: Emitter) -> None:
-        """A reservation answer to the order's owner: in process when that is this worker (streams/engine/handoff)."""
-        out.send_routed(self._results_topic, order_id.encode(), result, self._encode_result,
-                        (("correlation_id", correlation.encode()),), cause)
+        self._emit(catalog.RESERVATION_RESULTS, fact.order_id, result, correlation, out)
 
     def _emit(self, spec: "catalog.TopicSpec", key: str, record: Command, correlation: str,  # type: ignore[name-defined]
               out: Emitter) -> None:

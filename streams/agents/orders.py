@@ -1,8 +1,7 @@
 """The order owner: the only task that changes an order, running its saga (processors/orders) per batch.
 
 Inputs, both keyed by order id: distflow.order-commands (the storefront, the ERP, the WMS and carriers, via
-intake) and distflow.reservation-results (the SKU owners' answers) — each handed over in process instead when this
-worker's intake or SKU owner produced it (streams/engine/handoff.py). Per batch: group by order (arrival order
+intake) and distflow.reservation-results (the SKU owners' answers). Per batch: group by order (arrival order
 kept), read each order once, apply its facts, write it once (one changelog record per order per batch), publish
 the decisions: inventory commands to the SKU owners, fulfilment requests to the WMS, ERP commands through the
 durable rate-limited outbox, order status for portals, exceptions for operations. Timers (SLAs, credit hold,
@@ -296,7 +295,6 @@ class OrderStage:
         out.send(topic, key.encode(), value, (("correlation_id", correlation.encode()),))
 
     def _dead_letter(self, record: InputRecord, reason_code: str, reason: str, out: Emitter) -> None:
-        record = record.source  # a handed-over record was never written: the consumed event is what to replay
         log.warning("dead-lettered %s: %s", record.position, reason, extra={"reason_code": reason_code})
         self.metrics.dead_letters.labels(record.topic, reason_code).inc()
         out.emit(dead_letter(self.codec, self.out_topics[catalog.DEAD_LETTERS], record, reason_code, reason))

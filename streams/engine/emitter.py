@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 from confluent_kafka import KafkaError, Message, Producer
 
-from streams.engine.handoff import HANDED_OVER_HEADER, HandoffRoutes
+from streams.engine.handoff import HandoffRoutes
 from streams.engine.records import InputRecord, OutputRecord
 
 
@@ -16,13 +16,10 @@ class DeliveryFailed(RuntimeError):
 
 class Emitter:
     def __init__(self, producer: Producer, routes: HandoffRoutes | None = None,
-                 written_topics: frozenset[str] = frozenset(), incarnation: bytes = b"",
                  max_handed_over: int | None = None) -> None:
         self._producer = producer
         self._max_handed_over = max_handed_over  # per batch; beyond it routed records are produced
         self._handed_this_batch = 0
-        self._written_topics = written_topics  # handed over *and* produced, marked as this process's
-        self._handed_over_header = (HANDED_OVER_HEADER, incarnation)
         self._errors: list[str] = []
         self.routes = routes
         self.acknowledged: dict[str, dict[int, int]] = defaultdict(dict)
@@ -61,9 +58,6 @@ class Emitter:
             return
         self._handed_this_batch += 1
         source = origin.source  # the consumed record at the start of the chain (a hand-off may cause another)
-        if topic in self._written_topics:  # on the broker before the sender's changelog; skipped when consumed here
-            self._produce(topic, key, encode(record), partition, (*headers, self._handed_over_header),
-                          self._on_output)
         self.handed_over[topic].append(InputRecord(topic, partition, -1, key, None, tuple(headers),
                                                    source.timestamp_ms, record, source))
 

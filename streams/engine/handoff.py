@@ -16,41 +16,19 @@ worker or the previous owner, all acknowledged before that owner's final commit)
 after it. Hand-offs stop when the partition is revoked. Order against other producers' records (another worker's
 intake, the order saga's requests) is arbitrary, as it is on the topic.
 
-Bounded. Hand-offs multiply a batch: an order of 50 lines consumed brings 50 RESERVEs and 50 answers into the same
-batch, all held in memory until it commits. Past a number of records handed over in one batch
+Bounded. Hand-offs multiply a batch: an order of 50 lines brings 50 RESERVEs into the batch that takes it, all held
+in memory until it commits. Past a number of records handed over in one batch
 (``WorkerConfig.handoff_max_per_batch``), every further record of the batch is produced instead; once the broker
 acknowledges one for a partition that hands off, that partition stops handing off until the consumer has read
 past it, exactly as after an assignment: what follows goes through the broker, behind it.
-
-Written hand-offs. A record whose sender's state says it was sent cannot live only in memory: in a cycle within one
-batch (the order owner's RESERVE to the SKU owner, whose answer comes back to the order owner) the two owners'
-changelog records are made durable one after the other, and a crash between them would leave the one that
-persisted sure of a message the other never durably saw — the redelivered batch is then a duplicate for the
-first, which sends nothing again. So such records (reservation answers) are also produced, with the outputs,
-which are acknowledged before any changelog record of the batch: a restarted worker finds the answer on the
-topic. Their copy carries a header naming the producing process (a random id per worker process); that process
-drops its own copies when it consumes them, since it applied each in a batch that committed (a batch that fails
-stops the process). Another process — the partition's next owner, or this worker restarted — applies them, and
-the order owner's de-duplication skips those it already has.
 
 Pure: no Kafka here. The worker reports assignments, revocations, acknowledged offsets and partition ends.
 """
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from typing import TYPE_CHECKING
 
 from topics.partitioning import KeyPartitions
-
-if TYPE_CHECKING:
-    from streams.engine.records import InputRecord
-
-HANDED_OVER_HEADER = "distflow-handed-over-by"
-
-
-def handed_over_by(record: "InputRecord", incarnation: bytes) -> bool:
-    """Whether a consumed record is a written hand-off of the process ``incarnation`` (already applied there)."""
-    return any(key == HANDED_OVER_HEADER and value == incarnation for key, value in record.headers)
 
 
 class HandoffRoutes:

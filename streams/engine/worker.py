@@ -16,7 +16,6 @@ import gc
 import logging
 import threading
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from dataclasses import dataclass, field
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 
 from streams.engine.emitter import Emitter
-from streams.engine.handoff import HandoffRoutes, handed_over_by
+from streams.engine.handoff import HandoffRoutes
 from streams.engine.records import InputRecord
 from streams.engine.restore import RestoreObserver, RestoreSnapshot, restore
 from streams.engine.stage import Stage
@@ -56,11 +55,6 @@ class WorkerConfig:
     # Topics whose records a stage hands to the consuming stage in process when the partition is this worker's
     # (streams/engine/handoff.py); empty: every record goes through the broker.
     handoff_topics: tuple[str, ...] = ()
-    # Of those, the ones whose records are also produced when handed over: the sending stage's state records that
-    # it sent them, so they must reach the broker before its changelog does (a cycle such as request → answer in
-    # one batch has no changelog order that is safe otherwise). The worker drops its own copies when it consumes
-    # them (streams/engine/handoff.py, "Written hand-offs").
-    handoff_written_topics: tuple[str, ...] = ()
     # Records one batch may hand over in process before the rest is produced (memory: an order's lines multiply
     # a batch; streams/engine/handoff.py, "Bounded").
     handoff_max_per_batch: int = 50_000
@@ -72,7 +66,6 @@ class WorkerStatus:
     batches: int = 0
     records_in: int = 0
     records_handed_over: int = 0  # records a stage handed to another in process (never consumed)
-    own_copies_skipped: int = 0  # consumed written hand-offs of this process (in records_in; applied when handed)
     assigned: tuple[tuple[str, int], ...] = ()
     restored_records: int = 0
     last_batch_at: float = 0.0
@@ -103,12 +96,9 @@ class BatchWorker:
             [s.tables[i] for s in self.stages if len(s.tables) > i]
             for i in range(max((len(s.tables) for s in self.stages), default=0))]
         self._routes = HandoffRoutes(config.handoff_topics) if config.handoff_topics else None
-        self._written_topics = frozenset(config.handoff_written_topics)
         self._consumer = Consumer(self._consumer_config())
         self._producer = Producer(self._producer_config())
-        self._incarnation = uuid.uuid4().hex.encode()  # marks the records this process handed over and wrote
-        self._emitter = Emitter(self._producer, self._routes, self._written_topics, self._incarnation,
-                                config.handoff_max_per_batch)
+        self._emitter = Emitter(self._producer, self._routes, config.handoff_max_per_batch)
         self._last_sent: dict[str, int] = {}
         self._phases: dict[str, float] = {}  # the last batch's seconds by phase (BATCH_PHASES)
         self._phase_started = 0.0
@@ -240,11 +230,7 @@ class BatchWorker:
         """Each stage gets its consumed records, then what earlier stages handed to it in process. A record handed
         back to a stage that already ran (a cycle: order → reservation → answer) takes another pass."""
         by_stage: dict[str, list[InputRecord]] = defaultdict(list)
-        written, incarnation = self._written_topics, self._incarnation
         for record in records:
-            if record.topic in written and handed_over_by(record, incarnation):
-                self.status.own_copies_skipped += 1
-                continue  # this process applied it in process when it wrote it
             by_stage[self._stage_by_topic[record.topic].name].append(record)
         emitter = self._emitter
         for _ in range(self.MAX_HANDOFF_PASSES):
