@@ -15,20 +15,7 @@ from streams.engine.emitter import Emitter
 from streams.engine.records import InputRecord
 from streams.engine.worker import BatchWorker, WorkerConfig
 from tests.integration.engine_fixtures import TotalsStage
-
-
-class Delivered:
-    def __init__(self, topic: str, partition: int, offset: int) -> None:
-        self._where = (topic, partition, offset)
-
-    def topic(self) -> str:
-        return self._where[0]
-
-    def partition(self) -> int:
-        return self._where[1]
-
-    def offset(self) -> int:
-        return self._where[2]
+from tests.unit.streams.delivered import Delivered
 
 
 class RecordingProducer:

@@ -8,23 +8,10 @@ from collections.abc import Callable
 from streams.engine.emitter import Emitter
 from streams.engine.handoff import HandoffRoutes
 from streams.engine.records import InputRecord
+from tests.unit.streams.delivered import Delivered
 from topics.partitioning import partition_for
 
 TOPIC = "commands"
-
-
-class Delivered:
-    def __init__(self, topic: str, partition: int, offset: int) -> None:
-        self._where = (topic, partition, offset)
-
-    def topic(self) -> str:
-        return self._where[0]
-
-    def partition(self) -> int:
-        return self._where[1]
-
-    def offset(self) -> int:
-        return self._where[2]
 
 
 class Producer:
