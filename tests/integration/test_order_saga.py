@@ -43,6 +43,7 @@ class Saga:
         for location, quantity in on_hand.items():
             self.p.produce(catalog.ON_HAND_SNAPSHOTS, sku, events.on_hand_snapshot(sku, location, quantity))
         self.p.flush()
+
         def applied(found: list[dict]) -> bool:  # type: ignore[type-arg]
             return any(r["key"] == sku.encode() for r in found)  # the SKU owner's state, made durable
 
