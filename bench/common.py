@@ -218,11 +218,16 @@ def py_spy() -> str | None:
     return str(candidate) if candidate.exists() else shutil.which("py-spy")
 
 
-# Where a worker-thread sample goes: the deepest frame of its stack that names one of these functions.
+# Where a worker-thread sample goes: the deepest frame of its stack that names one of these functions ("function"
+# or, where a bare name is ambiguous, "path/of/file.py:function").
 WORKER_COMPONENTS: tuple[tuple[str, str], ...] = (
     ("AvroCodec.decode", "Avro decode (fastavro)"),
     ("AvroCodec.encode", "Avro encode (fastavro)"),
-    ("inventory_table_codec.<locals>.<lambda>", "table state JSON dumps/loads"),
+    ("ChangelogTable.get", "table state JSON loads"),
+    ("ChangelogTable.encode_batch", "table state JSON dumps"),
+    ("processors/inventory/records.py:from_record", "SKU state record -> values (model path)"),
+    ("processors/inventory/records.py:to_record", "SKU state values -> record (model path)"),
+    ("apply_stored_movements", "SKU owner: plain movements on the stored record"),
     ("PartitionStore.write", "RocksDB write batch"),
     ("PartitionStore.get", "RocksDB get"),
     ("RedisAvailabilitySink.stage", "snapshot entries staged"),
@@ -239,9 +244,16 @@ WORKER_COMPONENTS: tuple[tuple[str, str], ...] = (
 )
 
 
-def profile_breakdown(path: Path) -> tuple[int, list[tuple[str, float]]]:
-    """Samples of the worker thread (stacks through BatchWorker.run) split by WORKER_COMPONENTS; shares in %."""
-    names = dict(WORKER_COMPONENTS)
+def _frame_names(frame: str) -> tuple[str, str]:
+    """("function", "path/of/file.py:function") of a py-spy frame "function (path/of/file.py:line)"."""
+    function, _, where = frame.partition(" (")
+    return function, f"{where.rpartition(':')[0]}:{function}"
+
+
+def profile_breakdown(path: Path, components: tuple[tuple[str, str], ...] = WORKER_COMPONENTS
+                      ) -> tuple[int, list[tuple[str, float]]]:
+    """Samples of the worker thread (stacks through BatchWorker.run) split by `components`; shares in %."""
+    names = dict(components)
     counts: dict[str, int] = {}
     total = 0
     for line in path.read_text().splitlines():
@@ -252,7 +264,8 @@ def profile_breakdown(path: Path) -> tuple[int, list[tuple[str, float]]]:
         total += count
         label = "other"
         for frame in reversed(stack_text.split(";")):
-            found = names.get(frame.split(" (")[0])
+            function, qualified = _frame_names(frame)
+            found = names.get(function) or names.get(qualified)
             if found:
                 label = found
                 break

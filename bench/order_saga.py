@@ -40,8 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (LOCATIONS, MOVEMENT_SCHEMA, PARTITIONS, WorkerProcess, apply_catalog, build_settings,
-                          cpu_seconds, env_int, heading, movement, now_ms, produce, py_spy, settings_values,
-                          source_producer, stack, unique)
+                          cpu_seconds, env_int, heading, movement, now_ms, produce, profile_breakdown, py_spy,
+                          settings_values, source_producer, stack, unique)
 
 TARGET_ORDERS_PER_S = 5_000
 LINES_PER_ORDER = 3
@@ -50,13 +50,16 @@ ORDER_SCHEMA = "commerce/order_placed"
 STATUS_SCHEMA = "pipeline/order_status_changed"
 RECORDS_PER_ORDER = 2 + 2 * LINES_PER_ORDER  # order + order command + per line a RESERVE and its result
 
-# Where a worker-thread sample goes: the deepest frame of its stack that names one of these functions.
+# Where a worker-thread sample goes: the deepest frame of its stack that names one of these functions ("function"
+# or "path/of/file.py:function"; bench.common.profile_breakdown).
 SAGA_COMPONENTS: tuple[tuple[str, str], ...] = (
     ("AvroCodec.decode_many", "Avro decode (fastavro)"),
     ("AvroCodec.decode", "Avro decode (fastavro)"),
     ("AvroCodec.encode", "Avro encode (fastavro)"),
     ("order_table_codec.<locals>.<lambda>", "order state JSON (to_record/from_record, orjson)"),
-    ("inventory_table_codec.<locals>.<lambda>", "SKU state JSON dumps/loads"),
+    ("processors/inventory/records.py:from_record", "SKU state record -> values"),
+    ("processors/inventory/records.py:to_record", "SKU state values -> record"),
+    ("apply_stored_movements", "SKU owner: plain movements on the stored record"),
     ("_command_fact", "order facts from JSON (order commands)"),
     ("_result_fact", "order facts from reservation results"),
     ("PartitionStore.write", "RocksDB write batch"),
@@ -280,25 +283,6 @@ def baseline_confluent(bootstrap: str, topic: str, codec: Any, n: int) -> dict[s
             "lines": sum(lines.values())}
 
 
-def breakdown(path: Path) -> tuple[int, list[tuple[str, float]]]:
-    """Samples of the worker thread (stacks through BatchWorker.run) split by SAGA_COMPONENTS; shares in %."""
-    names = dict(SAGA_COMPONENTS)
-    counts: Counter[str] = Counter()
-    for line in path.read_text().splitlines():
-        stack_text, _, count_text = line.rstrip().rpartition(" ")
-        if not count_text.isdigit() or "BatchWorker.run " not in stack_text:
-            continue
-        label = "other"
-        for frame in reversed(stack_text.split(";")):
-            found = names.get(frame.split(" (")[0])
-            if found:
-                label = found
-                break
-        counts[label] += int(count_text)
-    total = sum(counts.values())
-    return total, [(label, 100 * c / total) for label, c in counts.most_common()] if total else []
-
-
 # -- one pass -------------------------------------------------------------------------------------------------------
 def saga_pass(name: str, n: int, skus: int, workers: int, batch: int, seed: int,
               profile: bool = False) -> dict[str, Any]:
@@ -361,7 +345,7 @@ def saga_pass(name: str, n: int, skus: int, workers: int, batch: int, seed: int,
         base = baseline_confluent(st.bootstrap, orders_topic, codec, n) if not profile else None
         check = check_settled(watch, plan)
         profile_path = procs[0].profile_path if profile else None
-        shares = breakdown(profile_path) if profile_path is not None and profile_path.exists() else (0, [])
+        shares = profile_breakdown(profile_path, SAGA_COMPONENTS) if profile_path is not None and profile_path.exists() else (0, [])
 
     consumed = sum(f["records_in"] for f in finals)
     handed_over = sum(f.get("records_handed_over", 0) for f in finals)

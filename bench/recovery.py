@@ -50,7 +50,7 @@ def fill_changelog(settings: Any, skus: int, locations: list[str], now: int) -> 
     for i in range(skus):
         sku = sku_of(i)
         key = sku.encode()
-        value = codec.dumps(dataclasses.replace(template, sku=sku))
+        value = codec.dumps(inv.to_record(dataclasses.replace(template, sku=sku)))
         while True:
             try:
                 producer.produce(topic, key=key, value=value, partition=partition_for(key, PARTITIONS))

@@ -86,7 +86,7 @@ def _partitions(settings: Settings, topic: str) -> list[int]:
     return sorted(metadata.partitions)
 
 
-def _write_entries(table: ChangelogTable[inv.SkuInventory], partitions: list[int], policy: inv.InventoryPolicy,
+def _write_entries(table: ChangelogTable[inv.SkuRecord], partitions: list[int], policy: inv.InventoryPolicy,
                    writer: SnapshotWriter) -> tuple[int, int, int]:
     """The workers' own figures: the same policy (streams.app.inventory_policy) and entry form."""
     skus = written = kept_newer = 0

@@ -16,8 +16,9 @@ from processors.inventory.facts import (
 from processors.inventory.policy import InventoryPolicy
 from processors.inventory.position import LocationStock
 from processors.inventory.quantities import LocationQuantity
-from processors.inventory.records import from_record, to_record
+from processors.inventory.records import SkuRecord, from_record, to_record
 from processors.inventory.state import SkuInventory, empty_inventory, is_known, stock_at
+from processors.inventory.stored_movements import apply_stored_movements, availability_of_record, is_stocked_record
 
 __all__ = [
     "AllocationCancelled", "AllocationReleased", "AllocationRequested", "AvailabilityChanged", "Backorder",
@@ -25,8 +26,8 @@ __all__ = [
     "InventoryAdjusted", "InventoryDecision", "InventoryFact", "InventoryPolicy", "LineAllocated", "LineClaim",
     "LocationQuantity", "LocationStock", "OnHandSnapshot", "ReceiptConfirmed", "ReservationAnswered",
     "ReservationReleased", "ReservationRequested", "ReservationStatus", "ReturnDispositioned", "ReturnReceived",
-    "Shipped", "ShortPickRecorded", "ShortPicked", "ShortfallDetected", "SkuInventory", "StaleFactIgnored",
-    "StatusMoved", "StockStatus", "SupplyExpected", "SupplyStatus", "apply_fact", "apply_facts",
-    "available_to_promise", "empty_inventory", "from_record", "is_known", "published_availability", "stock_at",
-    "to_record",
+    "Shipped", "ShortPickRecorded", "ShortPicked", "ShortfallDetected", "SkuInventory", "SkuRecord",
+    "StaleFactIgnored", "StatusMoved", "StockStatus", "SupplyExpected", "SupplyStatus", "apply_fact", "apply_facts",
+    "apply_stored_movements", "availability_of_record", "available_to_promise", "empty_inventory", "from_record",
+    "is_known", "is_stocked_record", "published_availability", "stock_at", "to_record",
 ]

@@ -15,10 +15,11 @@ from processors.inventory.supply import IncomingLine, Receipt
 
 RECORD_FORMAT = 1
 Record = dict[str, Any]
+SkuRecord = Record  # a whole SKU's record: what the SKU owner's table stores (to_record's output)
 _STOCK_COUNTS = ("on_hand", "reserved", "allocated", "damaged", "quality_control", "hold")
 
 
-def to_record(state: SkuInventory) -> Record:
+def to_record(state: SkuInventory) -> SkuRecord:
     record: Record = {"format": RECORD_FORMAT, "sku": state.sku, "version": state.version}
     _put_time(record, "as_of", state.as_of)
     _put(record, "locations", [_stock_record(stock) for stock in state.locations])
@@ -29,7 +30,7 @@ def to_record(state: SkuInventory) -> Record:
     return record
 
 
-def from_record(record: Record) -> SkuInventory:
+def from_record(record: SkuRecord) -> SkuInventory:
     if record.get("format") != RECORD_FORMAT:
         raise ValueError(f"unknown inventory record format {record.get('format')!r} (expected {RECORD_FORMAT})")
     return SkuInventory(

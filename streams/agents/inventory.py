@@ -1,7 +1,9 @@
 """The SKU owner: the only task that changes a SKU's stock, so two orders racing for its last unit cannot both win.
 
-Per batch: decode the commands, group them by SKU (order kept per SKU), read each SKU's state once, apply its
-facts with the pure model, write the state once (one changelog record per SKU per batch), publish the decisions.
+Per batch: decode the commands, group them by SKU (order kept per SKU), read each SKU's stored record once, apply
+its facts, write the record once (one changelog record per SKU per batch), publish the decisions. Plain movements
+on a SKU without claims change the stored record directly (processors.inventory.stored_movements, which declines
+whatever else the model must decide); everything else goes through the pure model (inv.apply_facts).
 """
 from __future__ import annotations
 
@@ -44,13 +46,14 @@ class AvailabilitySink(Protocol):
     def pending(self) -> int: ...
 
 
-def inventory_table_codec() -> TableCodec[inv.SkuInventory]:
-    """Compact JSON via orjson (C): the same bytes json.dumps(separators=(",", ":")) wrote for ASCII state, and it
-    reads records written by either."""
+def inventory_table_codec() -> TableCodec[inv.SkuRecord]:
+    """The table holds each SKU's stored record (processors.inventory.records), not its SkuInventory: plain
+    movements change the record directly (processors.inventory.stored_movements), everything else goes through
+    from_record/to_record. Compact JSON via orjson (C): the same bytes json.dumps(separators=(",", ":")) wrote for
+    ASCII state, and it reads records written by either."""
     import orjson
 
-    dumps, loads, to_record, from_record = orjson.dumps, orjson.loads, inv.to_record, inv.from_record
-    return TableCodec(lambda state: dumps(to_record(state)), lambda raw: from_record(loads(raw)))
+    return TableCodec(orjson.dumps, orjson.loads)
 
 
 class InventoryStage:
@@ -126,16 +129,23 @@ class InventoryStage:
     def _apply_sku(self, partition: int, sku_key: bytes, items: list[tuple[InputRecord, Command]], now_ms: int,
                    out: Emitter) -> None:
         sku = sku_key.decode()
-        before = self.table.get(partition, sku_key) or inv.empty_inventory(sku)
-        current, run, runs, net, redelivered = before, [], 0, None, False
+        stored = self.table.get(partition, sku_key)
+        facts = self._facts(items, out)
         newest = items[-1][0].source  # the consumed record (a handed-over command names its source event's)
         offsets = {f"{newest.topic}:{newest.partition}": newest.offset}
-        for record, command in items:
-            try:
-                fact = to_fact(command)
-            except (KeyError, ValueError, TypeError) as error:
-                self._dead_letter(record, "invalid_command", f"{type(error).__name__}: {error}", out)
-                continue
+        self._observe_lag(items[-1][1], now_ms)
+        if facts and not any(isinstance(fact, inv.ReservationRequested) for fact, _ in facts):
+            moved = inv.apply_stored_movements(stored, sku, [fact for fact, _ in facts], self.policy)
+            if moved is not None:  # plain movements: the record changed directly, nothing else to decide
+                record, published_changed = moved
+                self.table.put(partition, sku_key, record)
+                if published_changed:
+                    decision = inv.availability_of_record(record, self.policy, _last_id(items))
+                    self._publish_availability(decision, offsets, _correlation(items[-1][1]), now_ms, out)
+                return
+        before = inv.empty_inventory(sku) if stored is None else inv.from_record(stored)
+        current, run, runs, net, redelivered = before, [], 0, None, False
+        for fact, command in facts:
             if isinstance(fact, inv.ReservationRequested):
                 if run:
                     current, net, duplicates = self._apply_run(current, run, out)
@@ -148,11 +158,10 @@ class InventoryStage:
         if run:
             current, net, duplicates = self._apply_run(current, run, out)
             runs, redelivered = runs + 1, redelivered or duplicates
-        self._observe_lag(items[-1][1], now_ms)
         if redelivered:
             self._restage_snapshot(current, offsets, _last_id(items))
         if current is not before:
-            self.table.put(partition, sku_key, current)
+            self.table.put(partition, sku_key, inv.to_record(current))
             last_id = _last_id(items)
             if runs == 1:  # one run took `before` to `current`: apply_facts already decided the net change
                 if net is None:
@@ -163,6 +172,17 @@ class InventoryStage:
             else:
                 return
             self._publish_availability(decision, offsets, _correlation(items[-1][1]), now_ms, out)
+
+    def _facts(self, items: list[tuple[InputRecord, Command]], out: Emitter
+               ) -> list[tuple[inv.InventoryFact, Command]]:
+        """The commands as facts, in order; one that is not a valid fact is dead-lettered with the reason."""
+        facts = []
+        for record, command in items:
+            try:
+                facts.append((to_fact(command), command))
+            except (KeyError, ValueError, TypeError) as error:
+                self._dead_letter(record, "invalid_command", f"{type(error).__name__}: {error}", out)
+        return facts
 
     def _observe_lag(self, command: Command, now_ms: int) -> None:
         """Source event time → applied, by source system (sampled: the newest command per SKU per batch)."""

@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Protocol
 
 from processors import inventory as inv
-from processors.inventory.availability import availability_changed
 from streams.engine.state import ChangelogTable
 
 log = logging.getLogger(__name__)
@@ -32,17 +31,17 @@ CHUNK = 2_000  # SKUs staged per batch: a few ms of reading and ~one more Lua ca
 CAUSED_BY = "snapshot-republish"
 # Not a SKU (SKUs never contain NUL): "the Redis entries of this partition may be behind its state"
 VIEWS_PENDING_KEY = b"\x00snapshot-views-pending"
-VIEWS_PENDING = inv.empty_inventory("\x00snapshot-views-pending")  # no locations: never published itself
+VIEWS_PENDING = inv.to_record(inv.empty_inventory("\x00snapshot-views-pending"))  # no locations: never published
 
 
-def published_availability_of(table: ChangelogTable[inv.SkuInventory], partition: int, keys: Iterable[bytes],
+def published_availability_of(table: ChangelogTable[inv.SkuRecord], partition: int, keys: Iterable[bytes],
                               policy: inv.InventoryPolicy, caused_by: str) -> Iterator[inv.AvailabilityChanged]:
     """What the snapshot should show for each SKU among `keys` that has stock somewhere (never-stocked states and
     the views-pending record have none): the owner's republish and `distflow snapshot rebuild` alike."""
     for key in keys:
-        state = table.get(partition, key)
-        if state is not None and inv.is_known(state):
-            yield availability_changed(state, policy, caused_by)
+        record = table.get(partition, key)
+        if record is not None and inv.is_stocked_record(record):
+            yield inv.availability_of_record(record, policy, caused_by)
 
 
 class PublishedMarkers(Protocol):
@@ -54,7 +53,7 @@ class PublishedMarkers(Protocol):
 
 
 class SnapshotRepublisher:
-    def __init__(self, table: ChangelogTable[inv.SkuInventory], policy: inv.InventoryPolicy, sink: PublishedMarkers,
+    def __init__(self, table: ChangelogTable[inv.SkuRecord], policy: inv.InventoryPolicy, sink: PublishedMarkers,
                  clock: Callable[[], float] = time.monotonic,
                  count_staged: Callable[[int], None] = lambda entries: None) -> None:
         self.table, self.policy, self.sink, self.clock = table, policy, sink, clock

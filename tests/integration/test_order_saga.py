@@ -87,7 +87,8 @@ class Saga:
 
     def sku_state(self, sku: str) -> inv.SkuInventory | None:
         stage = self.worker.engine.stages[1]
-        return stage.table.get(partition_for(sku.encode(), stage.partitions), sku.encode())  # type: ignore[attr-defined]
+        record = stage.table.get(partition_for(sku.encode(), stage.partitions), sku.encode())  # type: ignore[attr-defined]
+        return None if record is None else inv.from_record(record)
 
     def quiesce(self, quiet_s: float = 1.0, timeout_s: float = 30.0) -> None:
         """Wait until the worker has taken no record for `quiet_s` (every answer is in)."""

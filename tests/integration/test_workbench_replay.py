@@ -73,9 +73,9 @@ def case_document(p: Pipeline, exception_id: str, state: str, timeout_s: float =
 
 def on_hand(worker: Worker, sku: str) -> int:
     stage = next(s for s in worker.engine.stages if s.name == "inventory")
-    state: inv.SkuInventory | None = stage.table.get(  # type: ignore[attr-defined]
+    record: inv.SkuRecord | None = stage.table.get(  # type: ignore[attr-defined]
         partition_for(sku.encode(), stage.partitions), sku.encode())  # type: ignore[attr-defined]
-    return 0 if state is None else sum(stock.on_hand for stock in state.locations)
+    return 0 if record is None else sum(stock.on_hand for stock in inv.from_record(record).locations)
 
 
 async def claim_replay_then_replay_again(p: Pipeline, case_id: str, body: dict[str, Any]) -> list[tuple[int, Any]]:

@@ -32,7 +32,7 @@ class RecordingSink:
         self.missing -= set(partitions)
 
 
-def stocked_table(tmp_path: Path, skus_by_partition: dict[int, int]) -> ChangelogTable[inv.SkuInventory]:
+def stocked_table(tmp_path: Path, skus_by_partition: dict[int, int]) -> ChangelogTable[inv.SkuRecord]:
     table = ChangelogTable("inventory_by_sku", "c", "s", inventory_table_codec(), tmp_path)
     for partition, count in skus_by_partition.items():
         table.open(partition)
@@ -40,8 +40,8 @@ def stocked_table(tmp_path: Path, skus_by_partition: dict[int, int]) -> Changelo
             sku = f"P{partition}-SKU-{n}"
             state, _ = inv.apply_facts(inv.empty_inventory(sku), [inv.ReceiptConfirmed(
                 f"e-{sku}", 1_000, sku, "EAST", 5)], inv.InventoryPolicy())
-            table.put(partition, sku.encode(), state)
-        table.put(partition, f"P{partition}-NEVER-STOCKED".encode(), inv.empty_inventory("NEVER"))
+            table.put(partition, sku.encode(), inv.to_record(state))
+        table.put(partition, f"P{partition}-NEVER-STOCKED".encode(), inv.to_record(inv.empty_inventory("NEVER")))
     table.encode_batch()
     table.persist({p: 0 for p in skus_by_partition})
     return table
