@@ -1,14 +1,15 @@
 """Plain stock movements applied to a SKU's stored record directly: the SKU owner's hot path.
 
-Most facts a SKU's owner sees are plain movements (a receipt not against a PO line, an adjustment) on a SKU
-that holds no claims. The reference model (apply.apply_facts) costs ~27 us for one of them, two thirds of it
+Most facts a SKU's owner sees are plain movements (a receipt not against a PO line, an adjustment). The reference
+model (apply.apply_facts) costs ~27 us for one of them, two thirds of it
 turning the stored record into value objects and back (records.py); here the record itself is changed, in the
 layout to_record writes, for the cases whose outcome is simple: on hand moves, the movement is remembered, the
 event id joins the open dedupe chunk, version +1, as_of moves on.
 
 Anything else is declined (None) before anything is built, and the caller runs the reference model: another kind
-of fact, a duplicate event id, claims or backorders on the SKU, a movement at or before the location's base or
-older than its newest movement kept, a dedupe chunk that would seal, a location going short. So the lane never
+of fact, a duplicate event id, backorders waiting (stock that arrives fills them), a movement at or before the
+location's base or older than its newest movement kept, a dedupe chunk that would seal, a location going short.
+Open claims stay as they are: a movement changes on hand, never a claim. So the lane never
 decides anything the model would decide differently; tests/unit/processors/test_stored_movements.py checks it
 against the model (hypothesis: same state, same availability change, declined exactly when it must).
 """
@@ -28,7 +29,6 @@ from processors.inventory.records import RECORD_FORMAT
 
 Record = dict[str, Any]
 _location_of = itemgetter("location")
-_UNAVAILABLE = ("damaged", "quality_control", "hold")
 _KEPT_AS_IS = ("reserved", "allocated", "damaged", "quality_control", "hold", "incoming", "base_as_of")
 
 
@@ -40,7 +40,7 @@ def apply_stored_movements(record: Record | None, sku: str, facts: Sequence[Inve
     current = record if record is not None else {"format": RECORD_FORMAT, "sku": sku, "version": 0}
     if current.get("format") != RECORD_FORMAT or current.get("sku") != sku:
         return None
-    if current.get("claims") or current.get("backorders"):
+    if current.get("backorders"):
         return None
     published_before: dict[str, int] = {}
     for fact in facts:
@@ -96,29 +96,26 @@ def _moved(record: Record, fact: InventoryFact, policy: InventoryPolicy,
     after = index + 1 if found else index
     updated: Record = {"format": RECORD_FORMAT, "sku": record["sku"], "version": record["version"] + 1,
                        "as_of": as_of, "locations": [*locations[:index], moved, *locations[after:]]}
-    if "closed_lines" in record:
-        updated["closed_lines"] = record["closed_lines"]
+    for name in ("claims", "closed_lines"):  # untouched by a movement; in to_record's order
+        if name in record:
+            updated[name] = record[name]
     updated["seen_events"] = seen
     return updated
 
 
 def _moved_stock(stock: Record, delta: int, at: int, kept: int, is_new: bool) -> Record | None:
     """The location's record with on hand moved by `delta` and the movement remembered (move_physically), or
-    None when that is not this lane's to decide (claims held, at/before the base, older than the last kept,
-    the location going short)."""
-    if stock.get("reserved") or stock.get("allocated"):
-        return None
+    None when that is not this lane's to decide (at/before the base, older than the last kept, the location
+    going short)."""
     base = stock.get("base_as_of")
     if base is not None and at <= base:
         return None  # included in the base: the model keeps on hand as is
     movements: list[list[int]] = stock.get("movements") or []
     if movements and at < movements[-1][0]:
         return None  # out of order: the model inserts it among the kept ones
-    on_hand = stock.get("on_hand", 0)
-    unavailable = stock.get("damaged", 0) + stock.get("quality_control", 0) + stock.get("hold", 0)
-    short_after = on_hand + delta - unavailable < 0
-    if short_after and (is_new or on_hand - unavailable >= 0):
-        return None  # a shortfall starts here: the model raises it
+    on_hand, sellable = stock.get("on_hand", 0), _sellable(stock)
+    if sellable + delta < 0 and (is_new or sellable >= 0):
+        return None  # a shortfall starts here (claims come to exceed sellable stock): the model raises it
     moved_list = [*movements, [at, delta]]
     forgotten = stock.get("forgotten_through")
     if len(moved_list) > kept:

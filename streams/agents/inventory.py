@@ -2,7 +2,7 @@
 
 Per batch: decode the commands, group them by SKU (order kept per SKU), read each SKU's stored record once, apply
 its facts, write the record once (one changelog record per SKU per batch), publish the decisions. Plain movements
-on a SKU without claims change the stored record directly (processors.inventory.stored_movements, which declines
+(receipts not against a PO line, adjustments) change the stored record directly (processors.inventory.stored_movements, which declines
 whatever else the model must decide); everything else goes through the pure model (inv.apply_facts).
 """
 from __future__ import annotations

@@ -120,6 +120,19 @@ def test_plain_movements_on_a_claim_free_sku_take_the_lane() -> None:
     assert [(s["location"], s.get("on_hand")) for s in moved["locations"]] == [("EAST", 13), ("WEST", 3)]
 
 
+def test_movements_leave_open_claims_as_they_are() -> None:
+    book = FactBook(SKU)
+    state, _ = apply_facts(empty_inventory(SKU), [book.receipt("EAST", 10), book.order("O1", 4)], POLICY)
+    run = [book.adjustment("EAST", -5), book.receipt("EAST", 2)]
+    lane = apply_stored_movements(to_record(state), SKU, run, POLICY)
+    assert lane is not None
+    after, decisions = apply_facts(state, run, POLICY)
+    assert lane == (to_record(after), True) and after.claims == state.claims
+    assert availability_of_record(lane[0], POLICY, run[-1].event_id) == decisions[-1]
+    shortfall = book.adjustment("EAST", -4)  # 7 on hand, 4 reserved: 3 sellable, then -1 (claims exceed stock)
+    assert apply_stored_movements(lane[0], SKU, [shortfall], POLICY) is None
+
+
 def test_a_new_sku_takes_the_lane() -> None:
     book = FactBook(SKU)
     lane = apply_stored_movements(None, SKU, [book.receipt("EAST", 1)], POLICY)
@@ -130,14 +143,14 @@ def test_a_new_sku_takes_the_lane() -> None:
 def test_what_the_model_must_decide_is_declined() -> None:
     book = FactBook(SKU)
     stocked, _ = apply_facts(empty_inventory(SKU), [book.receipt("EAST", 10)], POLICY)
-    reserved, _ = apply_facts(stocked, [book.order("O1", 2)], POLICY)
+    backordered, _ = apply_facts(stocked, [book.order("O1", 20)], POLICY)
     count = book.count("EAST", 10)
     counted, _ = apply_facts(stocked, [count], POLICY)
     seen = book.receipt("EAST", 1)
     with_seen, _ = apply_facts(stocked, [seen], POLICY)
     declined = {
         "a receipt against a PO line": (stocked, book.receipt("EAST", 1, "PO-1/1")),
-        "a SKU holding claims": (reserved, book.receipt("EAST", 1)),
+        "backorders waiting (a receipt fills them)": (backordered, book.receipt("EAST", 1)),
         "a movement at the count's base": (counted, book.adjustment("EAST", 1, at=count.occurred_at)),
         "a movement older than the last kept": (stocked, book.adjustment("EAST", 1, at=START)),
         "a duplicate event id": (with_seen, seen),
