@@ -17,6 +17,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from processors.values import evolve
 from streams.snapshot.entry import AvailabilityEntry
 from streams.snapshot.keys import SnapshotKeys
 
@@ -226,13 +227,5 @@ def _stamped(entry: AvailabilityEntry, written_at_ms: int) -> AvailabilityEntry:
     whole validation again for every entry of every flush); written_at_ms is a flush clock, ≥ 0."""
     if written_at_ms < 0:
         return replace(entry, written_at_ms=written_at_ms)  # let the entry refuse it
-    stamped = object.__new__(AvailabilityEntry)
-    for name in _ENTRY_SLOTS:
-        _set(stamped, name, getattr(entry, name))
-    _set(stamped, "written_at_ms", written_at_ms)
-    _set(stamped, "rendered_answer", None)  # an answer rendered from the entry shows its written_at
-    return stamped
-
-
-_ENTRY_SLOTS = AvailabilityEntry.__slots__
-_set = object.__setattr__
+    # evolve copies slot by slot without __post_init__: the rest of the entry was checked when it was built
+    return evolve(entry, written_at_ms=written_at_ms, rendered_answer=None)  # a rendered answer shows written_at

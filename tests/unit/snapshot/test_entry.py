@@ -32,17 +32,41 @@ def test_the_json_form_is_compact_and_carries_the_version() -> None:
     assert json.loads(text)["version"] == 12
 
 
-@pytest.mark.parametrize("changes", [
+INVALID = [
     {"total_available": -1}, {"version": -3}, {"locations": {"EAST": -2}}, {"locations": {"EAST": 1.5}},
-    {"version": True}, {"sku": "../x"}, {"locations": {"": 1}}, {"source_offsets": {"t:0": -1}},
-])
-def test_an_entry_never_holds_negative_or_non_integer_stock(changes: dict[str, object]) -> None:
-    fields: dict[str, object] = {"sku": "SKU-1", "version": 1, "as_of_ms": 1, "total_available": 1,
-                                 "locations": {"EAST": 1}}
-    fields.update(changes)
+    {"version": True}, {"sku": "../x"}, {"sku": 7}, {"locations": {"": 1}}, {"locations": {3: 1}},
+    {"source_offsets": {"t:0": -1}}, {"as_of_ms": 2.0}, {"total_available": None},
+]
 
+
+def entry_fields(changes: dict[str, object]) -> dict[str, object]:
+    fields: dict[str, object] = {"sku": "SKU-1", "version": 1, "as_of_ms": 1, "total_available": 1,
+                                 "locations": {"EAST": 1}, "source_offsets": {}}
+    fields.update(changes)
+    return fields
+
+
+@pytest.mark.parametrize("changes", INVALID)
+def test_an_entry_never_holds_negative_or_non_integer_stock(changes: dict[str, object]) -> None:
     with pytest.raises(InvalidEntry):
-        AvailabilityEntry(**fields)  # type: ignore[arg-type]
+        AvailabilityEntry(**entry_fields(changes))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("changes", INVALID)
+def test_the_checked_builder_refuses_what_the_constructor_refuses(changes: dict[str, object]) -> None:
+    with pytest.raises(InvalidEntry):
+        AvailabilityEntry.checked(**entry_fields(changes))  # type: ignore[arg-type]
+
+
+@given(entries)
+def test_the_checked_builder_builds_what_the_constructor_builds(entry: AvailabilityEntry) -> None:
+    locations, offsets = dict(entry.locations), dict(entry.source_offsets)
+    built = AvailabilityEntry.checked(entry.sku, entry.version, entry.as_of_ms, entry.total_available, locations,
+                                      offsets)
+    locations["LATER"], offsets["later:0"] = 1, 1  # the caller's mappings change afterwards
+
+    assert built == AvailabilityEntry(entry.sku, entry.version, entry.as_of_ms, entry.total_available,
+                                      entry.locations, entry.source_offsets)
 
 
 @pytest.mark.parametrize("raw", [b"not json", b"[]", b"{}", b'{"sku":"SKU-1"}', b"\xff\xfe",
