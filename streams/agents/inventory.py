@@ -32,10 +32,10 @@ from topics.wire import DecodeError
 
 log = logging.getLogger(__name__)
 Command = dict[str, object]
-# Decoded SKU states kept between batches (ChangelogTable cache_bytes, bounded by encoded size; decoded ~3.5-6x
-# that). Off: on bench.inventory_path (small states, each SKU read a few times) it saved nothing measurable and
-# added ~60 MB of RSS; reading a small state back costs ~5 us. It pays for hot SKUs with a full dedupe window and
-# movement history (~8 KB of JSON, ~77 us to decode): 24 MB here would keep ~3,000 of those.
+# Parsed SKU records kept between batches (ChangelogTable cache_bytes, bounded by encoded size). Off: it would save
+# only the JSON parse (~1.6 us for a small record; ~15 us for a busy SKU's 7.4 KB with a full dedupe window and
+# movement history, whose plain movements the stored-record lane then applies in ~9 us), and when SKU states were
+# cached decoded it saved nothing measurable on bench.inventory_path and added ~60 MB of RSS.
 STATE_CACHE_BYTES = 0
 
 
