@@ -70,6 +70,8 @@ class InventoryStage:
         self.tables = (self.table,)
         self._owner_of: KeyPartitions | None = None  # SKU key -> owning partition of the commands topic
         self._lag_by_source: dict[str, object] = {}  # source system -> its sync_lag_applied histogram child
+        self._updates = {path: metrics.sku_updates.labels(path) for path in ("stored_record", "model")}
+        self._updated_this_batch = {"stored_record": 0, "model": 0}
         self.out_topics = {spec: names[spec] for spec in (
             catalog.AVAILABILITY_CHANGES, catalog.AVAILABILITY_SNAPSHOT, catalog.RESERVATION_RESULTS,
             catalog.EXCEPTIONS, catalog.DEAD_LETTERS)}
@@ -83,6 +85,7 @@ class InventoryStage:
         ) if sink is not None and hasattr(sink, "unpublished") else None
 
     def process(self, records: Sequence[InputRecord], out: Emitter) -> None:
+        self._updated_this_batch = {"stored_record": 0, "model": 0}
         by_sku: dict[tuple[int, bytes], list[tuple[InputRecord, Command]]] = {}
         owner_of = self._owners()
         for record, command in zip(records, self._commands(records)):
@@ -99,6 +102,9 @@ class InventoryStage:
         now_ms = self.clock_ms()
         for (partition, sku), items in by_sku.items():
             self._apply_sku(partition, sku, items, now_ms, out)
+        for path, count in self._updated_this_batch.items():  # one metric update per path per batch
+            if count:
+                self._updates[path].inc(count)  # type: ignore[attr-defined]
 
     def _commands(self, records: Sequence[InputRecord]) -> list[Command | DecodeError]:
         """Consumed commands decoded in one pass; handed-over ones are already records."""
@@ -139,6 +145,7 @@ class InventoryStage:
             if moved is not None:  # plain movements: the record changed directly, nothing else to decide
                 record, published_changed = moved
                 self.table.put(partition, sku_key, record)
+                self._updated_this_batch["stored_record"] += 1
                 if published_changed:
                     decision = inv.availability_of_record(record, self.policy, _last_id(items))
                     self._publish_availability(decision, offsets, _correlation(items[-1][1]), now_ms, out)
@@ -162,6 +169,7 @@ class InventoryStage:
             self._restage_snapshot(current, offsets, _last_id(items))
         if current is not before:
             self.table.put(partition, sku_key, inv.to_record(current))
+            self._updated_this_batch["model"] += 1
             last_id = _last_id(items)
             if runs == 1:  # one run took `before` to `current`: apply_facts already decided the net change
                 if net is None:

@@ -192,6 +192,28 @@ def test_receipt_fills_backorders_first_in_first_out_and_release_returns_what_wa
     assert any(r["status"] == "FILLED" and r["order_id"] == "ORD-3" for r in refill)
 
 
+def test_the_worker_counts_which_sku_updates_took_the_stored_record_lane(broker: Broker, redis_server: RedisServer,
+                                                                         tmp_path: Path) -> None:
+    """Plain movements change the stored record directly; a reservation, and a receipt that fills a backorder, go
+    through the model: distflow_sku_updates_total says how much of the traffic each path carries."""
+    settings = pipeline_settings(broker.bootstrap, redis_server.url, tmp_path / "state")
+    sku = "SKU-PATHS"
+    with pipeline(settings) as p, running_worker(settings) as worker:
+        p.produce(catalog.INVENTORY_MOVEMENTS, sku, events.movement(sku, "EAST", "RECEIVED", 1))
+        p.flush()
+        latest_availability(p, sku, until_total=1)
+        p.produce(catalog.INVENTORY_COMMANDS, sku, events.reserve_command(sku, "ORD-P", "1", 3, 1000))
+        p.flush()
+        p.read(catalog.RESERVATION_RESULTS, until=lambda found: len(found) >= 1)
+        p.produce(catalog.INVENTORY_MOVEMENTS, sku, events.movement(sku, "EAST", "RECEIVED", 5))
+        p.flush()
+        p.read(catalog.RESERVATION_RESULTS, until=lambda found: any(r["status"] == "FILLED" for r in found))
+        updates = {path: worker.registry.get_sample_value("distflow_sku_updates_total", {"path": path})
+                   for path in ("stored_record", "model")}
+
+    assert updates == {"stored_record": 1.0, "model": 2.0}
+
+
 def test_an_erp_snapshot_disagreeing_with_wms_movements_raises_a_drift_exception(flow: Pipeline) -> None:
     sku = "SKU-DRIFT"
     flow.produce(catalog.INVENTORY_MOVEMENTS, sku, events.movement(sku, "EAST", "RECEIVED", 10))
