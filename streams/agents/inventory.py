@@ -2,8 +2,9 @@
 
 Per batch: decode the commands, group them by SKU (order kept per SKU), read each SKU's stored record once, apply
 its facts, write the record once (one changelog record per SKU per batch), publish the decisions. Plain movements
-(receipts not against a PO line, adjustments) change the stored record directly (processors.inventory.stored_movements, which declines
-whatever else the model must decide); everything else goes through the pure model (inv.apply_facts).
+(receipts not against a PO line, adjustments) change the stored record directly
+(processors.inventory.stored_movements, which declines whatever else the model must decide); everything else goes
+through the pure model (inv.apply_facts).
 """
 from __future__ import annotations
 
@@ -140,16 +141,8 @@ class InventoryStage:
         newest = items[-1][0].source  # the consumed record (a handed-over command names its source event's)
         offsets = {f"{newest.topic}:{newest.partition}": newest.offset}
         self._observe_lag(items[-1][1], now_ms)
-        if facts and not any(isinstance(fact, inv.ReservationRequested) for fact, _ in facts):
-            moved = inv.apply_stored_movements(stored, sku, [fact for fact, _ in facts], self.policy)
-            if moved is not None:  # plain movements: the record changed directly, nothing else to decide
-                record, published_changed = moved
-                self.table.put(partition, sku_key, record)
-                self._updated_this_batch["stored_record"] += 1
-                if published_changed:
-                    decision = inv.availability_of_record(record, self.policy, _last_id(items))
-                    self._publish_availability(decision, offsets, _correlation(items[-1][1]), now_ms, out)
-                return
+        if self._moved_on_record(partition, sku_key, stored, facts, offsets, items[-1][1], now_ms, out):
+            return
         before = inv.empty_inventory(sku) if stored is None else inv.from_record(stored)
         current, run, runs, net, redelivered = before, [], 0, None, False
         for fact, command in facts:
@@ -180,6 +173,23 @@ class InventoryStage:
             else:
                 return
             self._publish_availability(decision, offsets, _correlation(items[-1][1]), now_ms, out)
+
+    def _moved_on_record(self, partition: int, sku_key: bytes, stored: inv.SkuRecord | None,
+                         facts: list[tuple[inv.InventoryFact, Command]], offsets: dict[str, int], newest: Command,
+                         now_ms: int, out: Emitter) -> bool:
+        """Plain movements applied to the stored record (nothing else to decide); False: the model's to apply."""
+        if not facts or any(isinstance(fact, inv.ReservationRequested) for fact, _ in facts):
+            return False
+        moved = inv.apply_stored_movements(stored, sku_key.decode(), [fact for fact, _ in facts], self.policy)
+        if moved is None:
+            return False
+        record, published_changed = moved
+        self.table.put(partition, sku_key, record)
+        self._updated_this_batch["stored_record"] += 1
+        if published_changed:
+            decision = inv.availability_of_record(record, self.policy, _envelope_id(newest))
+            self._publish_availability(decision, offsets, _correlation(newest), now_ms, out)
+        return True
 
     def _facts(self, items: list[tuple[InputRecord, Command]], out: Emitter
                ) -> list[tuple[inv.InventoryFact, Command]]:
@@ -307,4 +317,8 @@ def _correlation(command: Command) -> str:
 
 
 def _last_id(items: list[tuple[InputRecord, Command]]) -> str:
-    return str(items[-1][1]["envelope"]["event_id"])  # type: ignore[index]
+    return _envelope_id(items[-1][1])
+
+
+def _envelope_id(command: Command) -> str:
+    return str(command["envelope"]["event_id"])  # type: ignore[index]

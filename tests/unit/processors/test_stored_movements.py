@@ -9,6 +9,7 @@ from processors.inventory import (
     AvailabilityChanged, CycleCounted, InventoryAdjusted, InventoryFact, InventoryPolicy, OnHandSnapshot,
     ReceiptConfirmed, ReservationReleased, ReservationRequested, SkuInventory, StatusMoved, StockStatus,
     apply_facts, empty_inventory, from_record, to_record)
+from processors.inventory.availability import availability_changed
 from processors.inventory.stored_movements import apply_stored_movements, availability_of_record, is_stocked_record
 from tests.unit.processors.factories import START, FactBook
 
@@ -45,7 +46,8 @@ def facts(draw: st.DrawFn, plain_only: bool = False, most: int = 12, prefix: str
         if kind == "receipt":
             out.append(ReceiptConfirmed(*stamp, location, quantity))
         elif kind == "adjustment":
-            out.append(InventoryAdjusted(*stamp, location, draw(st.sampled_from((-25, -3, -1, 0, 2, 10))), "correction"))
+            delta = draw(st.sampled_from((-25, -3, -1, 0, 2, 10)))
+            out.append(InventoryAdjusted(*stamp, location, delta, "correction"))
         elif kind == "receipt_po":
             out.append(ReceiptConfirmed(*stamp, location, quantity, "PO-1/1"))
         elif kind == "count":
@@ -104,7 +106,6 @@ def test_the_lane_agrees_with_the_model_or_declines(history: list[InventoryFact]
 @given(history=facts(plain_only=True), policy=policies())
 def test_the_availability_of_a_record_is_the_models(history: list[InventoryFact], policy: InventoryPolicy) -> None:
     state, _ = apply_facts(empty_inventory(SKU), history, policy)
-    from processors.inventory.availability import availability_changed
     assert availability_of_record(to_record(state), policy, "x") == availability_changed(state, policy, "x")
     assert is_stocked_record(to_record(state)) == bool(state.locations)
 
