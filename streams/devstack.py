@@ -130,8 +130,10 @@ class RedisServer:
         self.process.kill()
 
     def restart(self, log_dir: Path) -> None:
-        """Start a fresh server on the same port (after kill) — an outage that ends."""
+        """Start a fresh server on the same port (after kill) — an outage that ends. Its stop removes the data
+        directory, as the first server's would have."""
         self.process = _start_redis_process(self.port, self.data_dir, log_dir, self.password)
+        self.process.cleanup_dirs.append(self.data_dir)
 
 
 def start_broker(log_dir: Path, port: int | None = None, timeout_s: float = 20.0) -> Broker:

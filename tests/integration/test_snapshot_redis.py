@@ -174,6 +174,15 @@ def test_the_writer_keeps_its_entries_through_a_redis_outage_and_catches_up(serv
         server.stop()
 
 
+def test_a_redis_restarted_after_an_outage_leaves_no_data_directory_behind(service_logs: Path) -> None:
+    server = devstack.start_redis(service_logs)
+    server.kill()
+    server.restart(service_logs)
+    server.stop()
+
+    assert not server.data_dir.exists()  # the test suites restart servers many times a run
+
+
 class RedisSnapshot:
     def __init__(self, redis_server: devstack.RedisServer, prefix: str) -> None:
         self.settings = settings_for(redis_server.url, prefix)
