@@ -66,8 +66,8 @@ class RedisAvailabilitySink:
 
 def snapshot_entry(decision: AvailabilityChanged, source_offsets: dict[str, int]) -> AvailabilityEntry:
     """The entry storefronts read for a SKU owner's availability decision."""
-    return AvailabilityEntry.checked(  # the entry keeps its own copies of the two mappings
-        decision.sku, decision.version, decision.as_of, decision.total, dict(decision.locations), source_offsets)
+    return AvailabilityEntry.checked(
+        decision.sku, decision.version, decision.as_of, decision.total, decision.locations, source_offsets)
 
 
 def build_snapshot_sink(settings: Settings, metrics: WorkerMetrics) -> RedisAvailabilitySink:

@@ -36,7 +36,10 @@ def apply_stored_movements(record: Record | None, sku: str, facts: Sequence[Inve
                            policy: InventoryPolicy) -> tuple[Record, bool] | None:
     """The record after `facts` (in order) and whether a published figure changed; None: a case for the model.
 
-    `record` is the SKU's stored record (None: a SKU never seen); it is not changed."""
+    `record` is the SKU's stored record (None: a SKU never seen); it is not changed. No facts: None (nothing to
+    store)."""
+    if not facts:
+        return None
     current = record if record is not None else {"format": RECORD_FORMAT, "sku": sku, "version": 0}
     if current.get("format") != RECORD_FORMAT or current.get("sku") != sku:
         return None

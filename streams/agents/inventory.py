@@ -178,8 +178,6 @@ class InventoryStage:
                          facts: list[tuple[inv.InventoryFact, Command]], offsets: dict[str, int], newest: Command,
                          now_ms: int, out: Emitter) -> bool:
         """Plain movements applied to the stored record (nothing else to decide); False: the model's to apply."""
-        if not facts or any(isinstance(fact, inv.ReservationRequested) for fact, _ in facts):
-            return False
         moved = inv.apply_stored_movements(stored, sku_key.decode(), [fact for fact, _ in facts], self.policy)
         if moved is None:
             return False

@@ -1,7 +1,7 @@
 """One SKU's availability as the storefront sees it, and its compact JSON form in Redis."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,10 +55,12 @@ class AvailabilityEntry:
         }, option=orjson.OPT_SORT_KEYS).decode()
 
     @classmethod
-    def checked(cls, sku: str, version: int, as_of_ms: int, total_available: int, locations: Mapping[str, int],
+    def checked(cls, sku: str, version: int, as_of_ms: int, total_available: int,
+                locations: Mapping[str, int] | Iterable[tuple[str, int]],
                 source_offsets: Mapping[str, int]) -> "AvailabilityEntry":
         """An entry by the constructor's rules (InvalidEntry otherwise), checked in one pass of exact type tests
-        instead of its per-field calls: the SKU owner stages one per availability change (written_at_ms 0)."""
+        instead of its per-field calls: the SKU owner stages one per availability change (written_at_ms 0).
+        `locations` may be (location, quantity) pairs; the entry keeps its own copies of both mappings."""
         values = (sku, version, as_of_ms, total_available, dict(locations), dict(source_offsets), 0)
         problem = _read_problem(values)
         if problem:

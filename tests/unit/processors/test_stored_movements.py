@@ -134,6 +134,10 @@ def test_movements_leave_open_claims_as_they_are() -> None:
     assert apply_stored_movements(lane[0], SKU, [shortfall], POLICY) is None
 
 
+def test_no_facts_leave_nothing_to_store() -> None:
+    assert apply_stored_movements(None, SKU, [], POLICY) is None  # a SKU never seen gets no empty record
+
+
 def test_a_new_sku_takes_the_lane() -> None:
     book = FactBook(SKU)
     lane = apply_stored_movements(None, SKU, [book.receipt("EAST", 1)], POLICY)

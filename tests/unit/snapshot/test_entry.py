@@ -67,6 +67,9 @@ def test_the_checked_builder_builds_what_the_constructor_builds(entry: Availabil
 
     assert built == AvailabilityEntry(entry.sku, entry.version, entry.as_of_ms, entry.total_available,
                                       entry.locations, entry.source_offsets)
+    as_pairs = AvailabilityEntry.checked(entry.sku, entry.version, entry.as_of_ms, entry.total_available,
+                                         list(entry.locations.items()), entry.source_offsets)
+    assert as_pairs == built  # the SKU owner's decisions carry (location, quantity) pairs
 
 
 @pytest.mark.parametrize("raw", [b"not json", b"[]", b"{}", b'{"sku":"SKU-1"}', b"\xff\xfe",
