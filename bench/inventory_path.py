@@ -26,6 +26,7 @@ from typing import Any
 from bench.common import (LOCATIONS, MOVEMENT_SCHEMA, PARTITIONS, WorkerProcess, apply_catalog, build_settings,
                           env_int, heading, movement, now_ms, produce, profile_breakdown, py_spy,
                           settings_values, source_producer, stack, unique)
+from bench.inventory_floor import library_floor
 
 TARGET_EVENTS_PER_S = 40_000
 TARGET_SHARE_OF_CEILING = 0.45
@@ -186,6 +187,8 @@ def measured_pass(n: int, skus: int, batch: int) -> dict[str, Any]:
         print(f"  baseline A'       {base_c['per_s']:>9,.0f} rec/s  confluent-kafka consume + decode_many "
               f"+ per-SKU sum ({base_c['records']:,} records)", flush=True)
         ceiling = max(base_a["per_s"], base_c["per_s"])
+        floor = library_floor(st.bootstrap, st.redis_url, settings, codec, topic, n, st.workdir)
+        print_floor(floor)
 
         done, final, _ = _run_worker(values, st.workdir / "worker.log", n)
         seconds = done["done_at"] - done["ready_at"]
@@ -214,7 +217,15 @@ def measured_pass(n: int, skus: int, batch: int) -> dict[str, Any]:
             "worker_cpu_share": done["cpu_s"] / seconds, "batches": done["batches"],
             "records_in": done["records_in"], "records_handed_over": done["records_handed_over"],
             "snapshot_entries": check["entries"], "snapshot_sample_mismatches": check["sample_mismatches"],
-            "target_met": met}
+            "library_floor": floor, "target_met": met}
+
+
+def print_floor(floor: dict[str, Any]) -> None:
+    print(f"  library floor     {floor['floor_us']:>9.1f} us/ev   CPU of the library calls alone (no distflow logic), "
+          f"{floor['events']:,} events: at most {floor['max_events_per_s']:,.0f} ev/s on one core "
+          f"(target: <= {1e6 / TARGET_EVENTS_PER_S:.0f} us/ev)", flush=True)
+    for step, us in floor["steps_us"].items():
+        print(f"    {us:7.1f} us  {step}")
 
 
 def profiled_pass(n: int, skus: int, batch: int) -> dict[str, Any]:

@@ -1,0 +1,196 @@
+"""The inventory path's library floor: the CPU that the I/O and codec calls cost per event, with no distflow logic.
+
+Called by bench.inventory_path on its own stack, on the same source records, after its decode baselines. Every
+event of that benchmark changes a different SKU's published availability (one event per SKU per batch), so
+whatever the worker's own logic costs, each event needs at least these library calls, in the worker's shapes:
+
+* consume + decode: confluent-kafka ``consume`` of the source records and ``AvroCodec.decode_many`` (fastavro);
+* encode: the availability record, encoded once for its two topics (``AvroCodec.encode_for``);
+* produce: those two values and one changelog record (librdkafka, the worker's producer settings), a flush per
+  batch that waits for the broker's acknowledgements;
+* state: the SKU's stored record read from RocksDB and parsed, written back (orjson + one write batch per batch);
+* Redis: the snapshot entry staged and flushed with the real ``SnapshotWriter`` (entry JSON + chunked
+  ``EVALSHA``), one flush per batch.
+
+CPU is ``time.process_time`` of this process (librdkafka's threads included), per event. The inputs of each step
+are prepared before its clock starts (from the decoded events, as the worker would have them); the validation,
+domain model, bookkeeping and metrics the worker adds are not in the floor. The sum bounds what one core can do on
+this stack: 1e6 / floor events per second.
+"""
+from __future__ import annotations
+
+import gc
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.common import MOVEMENT_SCHEMA, PARTITIONS, unique
+from streams.engine.worker import WorkerConfig
+
+BATCH = 5_000
+
+
+def _cpu_us_per(n: int, step: Callable[[], None]) -> float:
+    """CPU per event of one step, with the worker's garbage-collector settings (WorkerConfig.gc_thresholds): what
+    the steps before it left alive is frozen, as the worker freezes what start-up allocated."""
+    thresholds = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*(WorkerConfig.gc_thresholds or thresholds))
+    try:
+        started = time.process_time()
+        step()
+        return (time.process_time() - started) / max(1, n) * 1e6
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
+def _batches(items: Sequence[Any]) -> list[Sequence[Any]]:
+    return [items[start:start + BATCH] for start in range(0, len(items), BATCH)]
+
+
+def _consumed_values(bootstrap: str, topic: str, n: int) -> Callable[[], list[bytes]]:
+    def consume() -> list[bytes]:
+        from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+        consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": unique("bench-floor"),
+                             "enable.auto.commit": False, "fetch.max.bytes": 52_428_800,
+                             "max.partition.fetch.bytes": 10_485_760})
+        values: list[bytes] = []
+        try:
+            consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(PARTITIONS)])
+            deadline = time.monotonic() + 120
+            while len(values) < n and time.monotonic() < deadline:
+                values.extend(m.value() for m in consumer.consume(10_000, 1.0) if m.error() is None)
+        finally:
+            consumer.close()
+        return values
+    return consume
+
+
+def _stored_records(events: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each SKU's stored record as the SKU owner keeps it once both locations have stock (the model writes it)."""
+    from processors import inventory as inv
+
+    policy, records = inv.InventoryPolicy(), {}
+    for event in events:
+        sku = event["sku"]
+        if sku not in records:
+            facts = [inv.ReceiptConfirmed(f"{sku}-{location}", event["envelope"]["occurred_at"] - 1, sku, location, 20)
+                     for location in ("EAST", "WEST")]
+            state, _ = inv.apply_facts(inv.empty_inventory(sku), facts, policy)
+            records[sku] = inv.to_record(state)
+    return records
+
+
+def _availability_records(events: Sequence[dict[str, Any]], records: dict[str, dict[str, Any]],
+                          commands_topic: str) -> list[dict[str, Any]]:
+    from processors import inventory as inv
+    from streams.agents.inventory_outputs import availability_record
+
+    policy, now = inv.InventoryPolicy(), int(time.time() * 1000)
+    return [availability_record(inv.availability_of_record(records[e["sku"]], policy, e["envelope"]["event_id"]),
+                                {f"{commands_topic}:0": i}, e["envelope"]["event_id"], now)
+            for i, e in enumerate(events)]
+
+
+def _scratch_topics(bootstrap: str, kinds: Sequence[str]) -> tuple[list[str], str]:
+    """Topics of the run's partition count for the floor's outputs: (the two availability topics, a changelog)."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    topics = [unique(f"floor-{kind}") for kind in kinds]
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    for topic, created in admin.create_topics([NewTopic(t, PARTITIONS, 1) for t in topics]).items():
+        created.result(30)
+    return topics[:-1], topics[-1]
+
+
+def library_floor(bootstrap: str, redis_url: str, settings: Any, codec: Any, topic: str, n: int,
+                  workdir: Path) -> dict[str, Any]:
+    import orjson
+    import redis
+    from confluent_kafka import Producer
+    from rocksdict import Rdict, WriteBatch
+
+    from streams.engine.state import rocksdb_options
+    from streams.snapshot.entry import AvailabilityEntry
+    from streams.snapshot.writer import SnapshotWriter
+    from streams.topic_names import DeployedCatalog
+    from topics import catalog
+
+    names = DeployedCatalog(settings)
+    us: dict[str, float] = {}
+    values: list[bytes] = []
+    decoded: list[Any] = []
+
+    def consume_and_decode() -> None:
+        values.extend(_consumed_values(bootstrap, topic, n)())
+        decoded.extend(codec.decode_many(values, MOVEMENT_SCHEMA))
+    us["consume + decode"] = _cpu_us_per(n, consume_and_decode)
+    events = [e for e in decoded if isinstance(e, dict)]
+    count = len(events)
+
+    records = _stored_records(events)
+    availability = _availability_records(events, records, names[catalog.INVENTORY_COMMANDS])
+    # scratch topics: the worker that runs next restores its state from the real changelog
+    out_topics, changelog = _scratch_topics(bootstrap, ("availability-changes", "availability-snapshot", "changelog"))
+    schema = catalog.AVAILABILITY_CHANGES.value_schema or ""
+    encoded: list[list[bytes]] = []
+    us["Avro encode (availability, once for 2 topics)"] = _cpu_us_per(
+        count, lambda: encoded.extend(codec.encode_for(out_topics, schema, record) for record in availability))
+
+    producer = Producer({**settings.kafka_client_config(), "linger.ms": 100, "acks": "all",
+                         "partitioner": "murmur2_random", "batch.num.messages": 10_000,
+                         "queue.buffering.max.messages": 1_000_000})
+    changelog_values = [orjson.dumps(records[e["sku"]]) for e in events]
+
+    def produce() -> None:
+        for batch in _batches(range(count)):
+            for i in batch:
+                key, headers = events[i]["sku"].encode(), [("correlation_id", events[i]["envelope"]["event_id"].encode())]
+                for out_topic, value in zip(out_topics, encoded[i]):
+                    producer.produce(out_topic, value, key, headers=headers, on_delivery=_ignore)
+                producer.produce(changelog, changelog_values[i], key, i % PARTITIONS, on_delivery=_ignore)
+            producer.flush(60)
+    us["produce 3 records + flush per batch"] = _cpu_us_per(count, produce)
+
+    db = Rdict(tempfile.mkdtemp(dir=workdir, prefix="floor-state-"), rocksdb_options())
+    seed = WriteBatch(raw_mode=True)
+    for sku, record in records.items():
+        seed.put(sku.encode(), orjson.dumps(record))
+    db.write(seed)
+
+    def state_read_write() -> None:
+        for batch in _batches(events):
+            write = WriteBatch(raw_mode=True)
+            for event in batch:
+                key = event["sku"].encode()
+                write.put(key, orjson.dumps(orjson.loads(db.get(key))))
+            db.write(write)
+    us["state: RocksDB get + JSON parse/dump + write batch"] = _cpu_us_per(count, state_read_write)
+    db.close()
+
+    entries = [AvailabilityEntry.checked(r["sku"], r["version"], r["as_of"], r["total_available"],
+                                         [(loc["location"], loc["available"]) for loc in r["locations"]],
+                                         r["source_offsets"]) for r in availability]
+    client = redis.Redis.from_url(redis_url)
+    writer = SnapshotWriter(client, unique("floor:"))
+
+    def redis_write() -> None:
+        for batch in _batches(entries):
+            for entry in batch:
+                writer.stage(entry)
+            writer.flush()
+    us["Redis: snapshot entry JSON + EVALSHA (SnapshotWriter)"] = _cpu_us_per(count, redis_write)
+    client.close()
+
+    floor_us = sum(us.values())
+    return {"events": count, "steps_us": us, "floor_us": floor_us, "max_events_per_s": 1e6 / floor_us}
+
+
+def _ignore(error: Any, message: Any) -> None:
+    if error is not None:
+        raise RuntimeError(f"floor produce failed: {error}")

@@ -1,0 +1,50 @@
+"""The inventory benchmark's library floor runs on the benchmark's own stack before its worker: it must measure
+every step on the real records and leave the worker's topics and snapshot untouched (the worker restores its state
+from the changelog, so a floor record there would change what the worker's totals come to)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import redis
+from confluent_kafka import Consumer, TopicPartition
+
+from bench.common import apply_catalog, build_settings, settings_values
+from bench.inventory_floor import library_floor
+from bench.inventory_path import produce_movements
+from streams import devstack
+from streams.topic_names import DeployedCatalog
+from topics import catalog
+from topics.codec import build_codec
+
+EVENTS = 300
+
+
+def _records_on(bootstrap: str, topic: str, partitions: int) -> int:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "floor-check"})
+    try:
+        return sum(high - low for low, high in (
+            consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10) for p in range(partitions)))
+    finally:
+        consumer.close()
+
+
+def test_the_floor_measures_each_library_step_and_leaves_the_workers_topics_and_snapshot_alone(
+        broker: devstack.Broker, redis_server: devstack.RedisServer, tmp_path: Path) -> None:
+    settings = build_settings(settings_values(broker.bootstrap, redis_server.url, tmp_path / "state"))
+    apply_catalog(settings)
+    codec, names = build_codec(settings), DeployedCatalog(settings)
+    source = names[catalog.INVENTORY_MOVEMENTS]
+    produce_movements(broker.bootstrap, source, codec, EVENTS, skus=100)
+
+    floor = library_floor(broker.bootstrap, redis_server.url, settings, codec, source, EVENTS, tmp_path)
+
+    assert floor["events"] == EVENTS
+    assert len(floor["steps_us"]) == 5 and all(us > 0 for us in floor["steps_us"].values())
+    assert floor["floor_us"] == sum(floor["steps_us"].values())
+    for spec in (catalog.INVENTORY_CHANGELOG, catalog.AVAILABILITY_CHANGES, catalog.AVAILABILITY_SNAPSHOT):
+        assert _records_on(broker.bootstrap, names[spec], settings.topic_partitions) == 0, spec
+    client = redis.Redis.from_url(redis_server.url)
+    try:
+        assert list(client.scan_iter(match=f"{settings.redis_key_prefix}*")) == []
+    finally:
+        client.close()
