@@ -14,7 +14,9 @@ Rules that keep it correct (docs/api.md, Freshness):
   advances a sequence number; a read remembers the number it started at and stores a key only if the key was not
   invalidated after that (NearCache.begin / finish).
 * A flush (null key list) empties the cache and nothing read before it is stored.
-* Bounded: at most max_entries entries, least recently used evicted first.
+* Bounded: at most max_entries entries, the longest stored evicted first (FIFO: a hit is one dict lookup and
+  writes nothing; moving the entry to the end on every hit, as an LRU does, cost ~10 % of a 100-SKU request's CPU
+  with 50,000 entries). A hot SKU that is evicted is read once from Redis and stored again as the newest.
 * Refresh ahead (optional): a cached key that is invalidated is read again from Redis in the background (one MGET
   for all keys invalidated meanwhile) and stored by the same rules, so the next request for it is a hit instead of
   a Redis round trip. A request for many SKUs otherwise pays a round trip whenever any one of them was written
@@ -96,7 +98,6 @@ class NearCache:
             if entry is _ABSENT:
                 missing.append(sku)
             else:
-                entries.move_to_end(sku)
                 found[sku] = entry  # type: ignore[assignment]
         self.hits += len(found)
         self.misses += len(missing)

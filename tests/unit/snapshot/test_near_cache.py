@@ -119,13 +119,23 @@ def test_a_flush_empties_the_cache_and_stops_reads_in_flight_from_storing() -> N
     assert cache.resets[RESET_FLUSHED] == 1 and cache.tracking
 
 
-def test_the_cache_holds_at_most_max_entries_and_evicts_the_least_recently_used() -> None:
+def test_the_cache_holds_at_most_max_entries_and_evicts_the_longest_stored_whatever_was_hit_since() -> None:
     cache = tracking_cache(max_entries=3)
     read(cache, *(availability(sku, 1) for sku in ("A-1", "B-1", "C-1")))
-    cached(cache, "A-1")  # A is now the most recently used
+    cached(cache, "A-1")  # a hit does not reorder (FIFO)
     read(cache, availability("D-1", 1))
 
     assert len(cache) == 3
+    assert cached(cache, "A-1") == "miss"
+    assert all(isinstance(cached(cache, sku), AvailabilityEntry) for sku in ("B-1", "C-1", "D-1"))
+
+
+def test_an_entry_stored_again_counts_as_the_newest() -> None:
+    cache = tracking_cache(max_entries=3)
+    read(cache, *(availability(sku, 1) for sku in ("A-1", "B-1", "C-1")))
+    read(cache, availability("A-1", 2))  # read from Redis again (after an invalidation, or a refresh)
+    read(cache, availability("D-1", 1))
+
     assert cached(cache, "B-1") == "miss"
     assert all(isinstance(cached(cache, sku), AvailabilityEntry) for sku in ("A-1", "C-1", "D-1"))
 
