@@ -227,7 +227,7 @@ WORKER_COMPONENTS: tuple[tuple[str, str], ...] = (
     ("ChangelogTable.encode_batch", "table state JSON dumps"),
     ("processors/inventory/records.py:from_record", "SKU state record -> values (model path)"),
     ("processors/inventory/records.py:to_record", "SKU state values -> record (model path)"),
-    ("apply_stored_movements", "SKU owner: plain movements on the stored record"),
+    ("apply_on_stored_record", "SKU owner: facts on the stored record (movements, reservations)"),
     ("PartitionStore.write", "RocksDB write batch"),
     ("PartitionStore.get", "RocksDB get"),
     ("RedisAvailabilitySink.stage", "snapshot entries staged"),

@@ -59,7 +59,7 @@ SAGA_COMPONENTS: tuple[tuple[str, str], ...] = (
     ("order_table_codec.<locals>.<lambda>", "order state JSON (to_record/from_record, orjson)"),
     ("processors/inventory/records.py:from_record", "SKU state record -> values"),
     ("processors/inventory/records.py:to_record", "SKU state values -> record"),
-    ("apply_stored_movements", "SKU owner: plain movements on the stored record"),
+    ("apply_on_stored_record", "SKU owner: facts on the stored record (movements, reservations)"),
     ("_command_fact", "order facts from JSON (order commands)"),
     ("_result_fact", "order facts from reservation results"),
     ("PartitionStore.write", "RocksDB write batch"),

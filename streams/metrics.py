@@ -106,8 +106,8 @@ class WorkerMetrics:
             duplicates_dropped=Counter(f"{p}duplicates_dropped", "Events ignored as already applied",
                                        ["stage"], registry=registry),
             sku_updates=Counter(f"{p}sku_updates", "SKU states changed (one per SKU per batch), by path: "
-                                "stored_record (plain movements applied to the stored record) or model (the domain "
-                                "model)", ["path"], registry=registry),
+                                "stored_record (plain movements and reservations met from stock, applied to the stored "
+                                "record) or model (the domain model)", ["path"], registry=registry),
             dead_letters=Counter(f"{p}dead_letters", "Records sent to the dead-letter topic",
                                  ["source_topic", "reason_code"], registry=registry),
             exceptions_raised=Counter(f"{p}exceptions_raised", "Business exceptions raised",

@@ -18,7 +18,8 @@ from processors.inventory.position import LocationStock
 from processors.inventory.quantities import LocationQuantity
 from processors.inventory.records import SkuRecord, from_record, to_record
 from processors.inventory.state import SkuInventory, empty_inventory, is_known, stock_at
-from processors.inventory.stored_movements import apply_stored_movements, availability_of_record, is_stocked_record
+from processors.inventory.stored_record import StoredChange, apply_on_stored_record
+from processors.inventory.stored_rules import availability_of_record, is_stocked_record
 
 __all__ = [
     "AllocationCancelled", "AllocationReleased", "AllocationRequested", "AvailabilityChanged", "Backorder",
@@ -27,7 +28,7 @@ __all__ = [
     "LocationQuantity", "LocationStock", "OnHandSnapshot", "ReceiptConfirmed", "ReservationAnswered",
     "ReservationReleased", "ReservationRequested", "ReservationStatus", "ReturnDispositioned", "ReturnReceived",
     "Shipped", "ShortPickRecorded", "ShortPicked", "ShortfallDetected", "SkuInventory", "SkuRecord",
-    "StaleFactIgnored", "StatusMoved", "StockStatus", "SupplyExpected", "SupplyStatus", "apply_fact", "apply_facts",
-    "apply_stored_movements", "availability_of_record", "available_to_promise", "empty_inventory", "from_record",
-    "is_known", "is_stocked_record", "published_availability", "stock_at", "to_record",
+    "StaleFactIgnored", "StatusMoved", "StockStatus", "StoredChange", "SupplyExpected", "SupplyStatus", "apply_fact",
+    "apply_facts", "apply_on_stored_record", "availability_of_record", "available_to_promise", "empty_inventory",
+    "from_record", "is_known", "is_stocked_record", "published_availability", "stock_at", "to_record",
 ]

@@ -2,8 +2,8 @@
 
 Per batch: decode the commands, group them by SKU (order kept per SKU), read each SKU's stored record once, apply
 its facts, write the record once (one changelog record per SKU per batch), publish the decisions. Plain movements
-(receipts not against a PO line, adjustments) change the stored record directly
-(processors.inventory.stored_movements, which declines whatever else the model must decide); everything else goes
+(receipts not against a PO line, adjustments) and new order lines met from stock change the stored record directly
+(processors.inventory.stored_record, which declines whatever else the model must decide); everything else goes
 through the pure model (inv.apply_facts).
 """
 from __future__ import annotations
@@ -49,8 +49,8 @@ class AvailabilitySink(Protocol):
 
 def inventory_table_codec() -> TableCodec[inv.SkuRecord]:
     """The table holds each SKU's stored record (processors.inventory.records), not its SkuInventory: plain
-    movements change the record directly (processors.inventory.stored_movements), everything else goes through
-    from_record/to_record. Compact JSON via orjson (C): the same bytes json.dumps(separators=(",", ":")) wrote for
+    movements and reservations met from stock change the record directly (processors.inventory.stored_record),
+    everything else goes through from_record/to_record. Compact JSON via orjson (C): the same bytes json.dumps(separators=(",", ":")) wrote for
     ASCII state, and it reads records written by either."""
     import orjson
 
@@ -141,7 +141,7 @@ class InventoryStage:
         newest = items[-1][0].source  # the consumed record (a handed-over command names its source event's)
         offsets = {f"{newest.topic}:{newest.partition}": newest.offset}
         self._observe_lag(items[-1][1], now_ms)
-        if self._moved_on_record(partition, sku_key, stored, facts, offsets, items[-1][1], now_ms, out):
+        if self._changed_on_record(partition, sku_key, stored, facts, offsets, items[-1][1], now_ms, out):
             return
         before = inv.empty_inventory(sku) if stored is None else inv.from_record(stored)
         current, run, runs, net, redelivered = before, [], 0, None, False
@@ -174,20 +174,31 @@ class InventoryStage:
                 return
             self._publish_availability(decision, offsets, _correlation(items[-1][1]), now_ms, out)
 
-    def _moved_on_record(self, partition: int, sku_key: bytes, stored: inv.SkuRecord | None,
-                         facts: list[tuple[inv.InventoryFact, Command]], offsets: dict[str, int], newest: Command,
-                         now_ms: int, out: Emitter) -> bool:
-        """Plain movements applied to the stored record (nothing else to decide); False: the model's to apply."""
-        moved = inv.apply_stored_movements(stored, sku_key.decode(), [fact for fact, _ in facts], self.policy)
-        if moved is None:
+    def _changed_on_record(self, partition: int, sku_key: bytes, stored: inv.SkuRecord | None,
+                           facts: list[tuple[inv.InventoryFact, Command]], offsets: dict[str, int], newest: Command,
+                           now_ms: int, out: Emitter) -> bool:
+        """Facts applied to the stored record (plain movements, reservations met from stock); False: the model's
+        to apply."""
+        change = inv.apply_on_stored_record(stored, sku_key.decode(), [fact for fact, _ in facts], self.policy)
+        if change is None:
             return False
-        record, published_changed = moved
+        record, published_changed, answers = change
         self.table.put(partition, sku_key, record)
         self._updated_this_batch["stored_record"] += 1
+        if answers:
+            self._publish_answers(answers, facts, record["version"], out)
         if published_changed:
             decision = inv.availability_of_record(record, self.policy, _envelope_id(newest))
             self._publish_availability(decision, offsets, _correlation(newest), now_ms, out)
         return True
+
+    def _publish_answers(self, answers: tuple[inv.ReservationAnswered, ...],
+                         facts: list[tuple[inv.InventoryFact, Command]], version: int, out: Emitter) -> None:
+        """The reservations' answers, each with its command's correlation id (as _apply_run publishes them)."""
+        correlation_by_event = {fact.event_id: command for fact, command in facts}
+        now_ms = self.clock_ms()
+        for answer in answers:
+            self._publish_decision(answer, version, _correlation(correlation_by_event[answer.caused_by]), now_ms, out)
 
     def _facts(self, items: list[tuple[InputRecord, Command]], out: Emitter
                ) -> list[tuple[inv.InventoryFact, Command]]:

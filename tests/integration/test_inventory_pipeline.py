@@ -194,8 +194,9 @@ def test_receipt_fills_backorders_first_in_first_out_and_release_returns_what_wa
 
 def test_the_worker_counts_which_sku_updates_took_the_stored_record_lane(broker: Broker, redis_server: RedisServer,
                                                                          tmp_path: Path) -> None:
-    """Plain movements change the stored record directly; a reservation, and a receipt that fills a backorder, go
-    through the model: distflow_sku_updates_total says how much of the traffic each path carries."""
+    """Plain movements and a reservation met from stock change the stored record directly; a reservation that is
+    backordered, and a receipt that fills it, go through the model: distflow_sku_updates_total says how much of the
+    traffic each path carries. The lane's answer is published as the model's would be."""
     settings = pipeline_settings(broker.bootstrap, redis_server.url, tmp_path / "state")
     sku = "SKU-PATHS"
     with pipeline(settings) as p, running_worker(settings) as worker:
@@ -208,10 +209,17 @@ def test_the_worker_counts_which_sku_updates_took_the_stored_record_lane(broker:
         p.produce(catalog.INVENTORY_MOVEMENTS, sku, events.movement(sku, "EAST", "RECEIVED", 5))
         p.flush()
         p.read(catalog.RESERVATION_RESULTS, until=lambda found: any(r["status"] == "FILLED" for r in found))
+        p.produce(catalog.INVENTORY_COMMANDS, sku, events.reserve_command(sku, "ORD-Q", "1", 2, 1000))
+        p.flush()
+        answers = p.read(catalog.RESERVATION_RESULTS, until=lambda found: any(r["order_id"] == "ORD-Q" for r in found))
+        available = latest_availability(p, sku, until_total=1)["total_available"]  # 6 on hand, 3 + 2 reserved
         updates = {path: worker.registry.get_sample_value("distflow_sku_updates_total", {"path": path})
                    for path in ("stored_record", "model")}
 
-    assert updates == {"stored_record": 1.0, "model": 2.0}
+    assert updates == {"stored_record": 2.0, "model": 2.0}
+    answer = next(r for r in answers if r["order_id"] == "ORD-Q")
+    assert (answer["status"], answer["reserved"], answer["backordered"], available) == (
+        "RESERVED", [{"location": "EAST", "quantity": 2}], 0, 1)
 
 
 def test_an_erp_snapshot_disagreeing_with_wms_movements_raises_a_drift_exception(flow: Pipeline) -> None:
