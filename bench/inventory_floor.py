@@ -110,37 +110,37 @@ def _scratch_topics(bootstrap: str, kinds: Sequence[str]) -> tuple[list[str], st
 
 def library_floor(bootstrap: str, redis_url: str, settings: Any, codec: Any, topic: str, n: int,
                   workdir: Path) -> dict[str, Any]:
-    import orjson
-    import redis
-    from confluent_kafka import Producer
-    from rocksdict import Rdict, WriteBatch
-
-    from streams.engine.state import rocksdb_options
-    from streams.snapshot.entry import AvailabilityEntry
-    from streams.snapshot.writer import SnapshotWriter
     from streams.topic_names import DeployedCatalog
     from topics import catalog
 
     names = DeployedCatalog(settings)
     us: dict[str, float] = {}
-    values: list[bytes] = []
     decoded: list[Any] = []
-
-    def consume_and_decode() -> None:
-        values.extend(_consumed_values(bootstrap, topic, n)())
-        decoded.extend(codec.decode_many(values, MOVEMENT_SCHEMA))
-    us["consume + decode"] = _cpu_us_per(n, consume_and_decode)
+    us["consume + decode"] = _cpu_us_per(n, lambda: decoded.extend(
+        codec.decode_many(_consumed_values(bootstrap, topic, n)(), MOVEMENT_SCHEMA)))
     events = [e for e in decoded if isinstance(e, dict)]
-    count = len(events)
-
     records = _stored_records(events)
     availability = _availability_records(events, records, names[catalog.INVENTORY_COMMANDS])
     # scratch topics: the worker that runs next restores its state from the real changelog
     out_topics, changelog = _scratch_topics(bootstrap, ("availability-changes", "availability-snapshot", "changelog"))
-    schema = catalog.AVAILABILITY_CHANGES.value_schema or ""
     encoded: list[list[bytes]] = []
+    schema = catalog.AVAILABILITY_CHANGES.value_schema or ""
     us["Avro encode (availability, once for 2 topics)"] = _cpu_us_per(
-        count, lambda: encoded.extend(codec.encode_for(out_topics, schema, record) for record in availability))
+        len(events), lambda: encoded.extend(codec.encode_for(out_topics, schema, record) for record in availability))
+    us["produce 3 records + flush per batch"] = _produce_step(settings, events, encoded, out_topics, changelog,
+                                                              records)
+    us["state: RocksDB get + JSON parse/dump + write batch"] = _state_step(events, records, workdir)
+    us["Redis: snapshot entry JSON + EVALSHA (SnapshotWriter)"] = _redis_step(redis_url, availability)
+    floor_us = sum(us.values())
+    return {"events": len(events), "steps_us": us, "floor_us": floor_us, "max_events_per_s": 1e6 / floor_us}
+
+
+def _produce_step(settings: Any, events: list[Any], encoded: list[list[bytes]], out_topics: list[str],
+                  changelog: str, records: dict[str, dict[str, Any]]) -> float:
+    """The worker's producer settings; per event the two availability values (with the correlation header) and
+    the changelog record, a flush (waiting for the acknowledgements) per batch."""
+    import orjson
+    from confluent_kafka import Producer
 
     producer = Producer({**settings.kafka_client_config(), "linger.ms": 100, "acks": "all",
                          "partitioner": "murmur2_random", "batch.num.messages": 10_000,
@@ -148,14 +148,23 @@ def library_floor(bootstrap: str, redis_url: str, settings: Any, codec: Any, top
     changelog_values = [orjson.dumps(records[e["sku"]]) for e in events]
 
     def produce() -> None:
-        for batch in _batches(range(count)):
+        for batch in _batches(range(len(events))):
             for i in batch:
-                key, headers = events[i]["sku"].encode(), [("correlation_id", events[i]["envelope"]["event_id"].encode())]
+                key = events[i]["sku"].encode()
+                headers = [("correlation_id", events[i]["envelope"]["event_id"].encode())]
                 for out_topic, value in zip(out_topics, encoded[i]):
-                    producer.produce(out_topic, value, key, headers=headers, on_delivery=_ignore)
-                producer.produce(changelog, changelog_values[i], key, i % PARTITIONS, on_delivery=_ignore)
+                    producer.produce(out_topic, value, key, headers=headers, on_delivery=_raise_on_failure)
+                producer.produce(changelog, changelog_values[i], key, i % PARTITIONS, on_delivery=_raise_on_failure)
             producer.flush(60)
-    us["produce 3 records + flush per batch"] = _cpu_us_per(count, produce)
+    return _cpu_us_per(len(events), produce)
+
+
+def _state_step(events: list[Any], records: dict[str, dict[str, Any]], workdir: Path) -> float:
+    """Each SKU's record read from RocksDB and parsed, dumped and written back, one write batch per batch."""
+    import orjson
+    from rocksdict import Rdict, WriteBatch
+
+    from streams.engine.state import rocksdb_options
 
     db = Rdict(tempfile.mkdtemp(dir=workdir, prefix="floor-state-"), rocksdb_options())
     seed = WriteBatch(raw_mode=True)
@@ -163,15 +172,25 @@ def library_floor(bootstrap: str, redis_url: str, settings: Any, codec: Any, top
         seed.put(sku.encode(), orjson.dumps(record))
     db.write(seed)
 
-    def state_read_write() -> None:
+    def read_write() -> None:
         for batch in _batches(events):
             write = WriteBatch(raw_mode=True)
             for event in batch:
                 key = event["sku"].encode()
                 write.put(key, orjson.dumps(orjson.loads(db.get(key))))
             db.write(write)
-    us["state: RocksDB get + JSON parse/dump + write batch"] = _cpu_us_per(count, state_read_write)
-    db.close()
+    try:
+        return _cpu_us_per(len(events), read_write)
+    finally:
+        db.close()
+
+
+def _redis_step(redis_url: str, availability: list[dict[str, Any]]) -> float:
+    """The snapshot entries staged and flushed by the real SnapshotWriter (scratch key prefix), a flush per batch."""
+    import redis
+
+    from streams.snapshot.entry import AvailabilityEntry
+    from streams.snapshot.writer import SnapshotWriter
 
     entries = [AvailabilityEntry.checked(r["sku"], r["version"], r["as_of"], r["total_available"],
                                          [(loc["location"], loc["available"]) for loc in r["locations"]],
@@ -179,18 +198,17 @@ def library_floor(bootstrap: str, redis_url: str, settings: Any, codec: Any, top
     client = redis.Redis.from_url(redis_url)
     writer = SnapshotWriter(client, unique("floor:"))
 
-    def redis_write() -> None:
+    def write() -> None:
         for batch in _batches(entries):
             for entry in batch:
                 writer.stage(entry)
             writer.flush()
-    us["Redis: snapshot entry JSON + EVALSHA (SnapshotWriter)"] = _cpu_us_per(count, redis_write)
-    client.close()
+    try:
+        return _cpu_us_per(len(entries), write)
+    finally:
+        client.close()
 
-    floor_us = sum(us.values())
-    return {"events": count, "steps_us": us, "floor_us": floor_us, "max_events_per_s": 1e6 / floor_us}
 
-
-def _ignore(error: Any, message: Any) -> None:
+def _raise_on_failure(error: Any, message: Any) -> None:
     if error is not None:
         raise RuntimeError(f"floor produce failed: {error}")

@@ -50,8 +50,8 @@ class AvailabilitySink(Protocol):
 def inventory_table_codec() -> TableCodec[inv.SkuRecord]:
     """The table holds each SKU's stored record (processors.inventory.records), not its SkuInventory: plain
     movements and reservations met from stock change the record directly (processors.inventory.stored_record),
-    everything else goes through from_record/to_record. Compact JSON via orjson (C): the same bytes json.dumps(separators=(",", ":")) wrote for
-    ASCII state, and it reads records written by either."""
+    everything else goes through from_record/to_record. Compact JSON via orjson (C): the same bytes
+    json.dumps(separators=(",", ":")) wrote for ASCII state, and it reads records written by either."""
     import orjson
 
     return TableCodec(orjson.dumps, orjson.loads)
@@ -195,10 +195,10 @@ class InventoryStage:
     def _publish_answers(self, answers: tuple[inv.ReservationAnswered, ...],
                          facts: list[tuple[inv.InventoryFact, Command]], version: int, out: Emitter) -> None:
         """The reservations' answers, each with its command's correlation id (as _apply_run publishes them)."""
-        correlation_by_event = {fact.event_id: command for fact, command in facts}
+        command_by_event = {fact.event_id: command for fact, command in facts}
         now_ms = self.clock_ms()
         for answer in answers:
-            self._publish_decision(answer, version, _correlation(correlation_by_event[answer.caused_by]), now_ms, out)
+            self._publish_decision(answer, version, _correlation(command_by_event[answer.caused_by]), now_ms, out)
 
     def _facts(self, items: list[tuple[InputRecord, Command]], out: Emitter
                ) -> list[tuple[inv.InventoryFact, Command]]:
