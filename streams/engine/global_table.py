@@ -3,8 +3,8 @@
 For small, slowly changing reference data that any task may look up whatever partitions it owns (the item master:
 the order saga needs a SKU's drop-ship supplier and lead time on the order's partition, not the SKU's). Its own
 confluent-kafka consumer with assign() — no consumer group, no committed offsets, no rebalances — so every worker
-holds the whole table. ``ready`` turns true once the reader has reached the end offsets the topic had when it
-started (an empty topic is ready at once); after that it keeps following new records.
+holds the whole table. ``ready`` turns true once the reader has reached the end (a partition EOF) of every partition
+that had records when it started (an empty topic is ready at once); after that it keeps following new records.
 
 Values are merged with a caller-given rule (the item master: newer as-of wins), so a compacted topic, a replay or a
 duplicate gives the same table. Undecodable records are counted and skipped: the worker's own stage dead-letters
@@ -92,7 +92,9 @@ class GlobalTable(Generic[V]):
             consumer.close()
 
     def _assign_all(self, consumer: Consumer) -> dict[int, int]:
-        """Assign every partition from the beginning; the end offsets still to reach, per partition."""
+        """Assign every partition from the beginning; the partitions with records, whose end (a partition EOF) is
+        still to reach. Their reported high watermark only tells them from empty ones: the embedded broker's falls
+        short of the end when a partition's last batch holds many records, so it never marks the end."""
         metadata = consumer.list_topics(self.topic, timeout=10).topics[self.topic]
         if metadata.error is not None:
             raise KafkaException(metadata.error)
@@ -120,8 +122,6 @@ class GlobalTable(Generic[V]):
                 self.records_skipped += 1
             else:
                 batch.append(value)
-            if message.offset() + 1 >= remaining.get(message.partition(), 0):
-                remaining.pop(message.partition(), None)
         if batch:
             with self._lock:
                 for value in batch:
