@@ -158,3 +158,26 @@ def test_a_fixed_dead_letter_replayed_twice_takes_effect_exactly_once(running: t
     assert [(a["action"], a["operator"], a["note"]) for a in audits] == [("replay", OPERATOR, "producer clock fixed")] * 2
     document = case_document(p, case["exception_id"], "RESOLVED")
     assert document is not None and (document["state"], document["claimed_by"]) == ("RESOLVED", OPERATOR)
+
+
+def test_the_replayer_finds_a_record_in_a_partitions_last_batch(broker: Broker, redis_server: RedisServer,
+                                                                tmp_path: Any) -> None:
+    """The embedded broker reports a high watermark short of the end when a partition's last batch holds many
+    records: the original of a recent dead letter must still be found there (the read's partition EOF decides)."""
+    from confluent_kafka import Producer
+
+    from streams.topic_names import DeployedCatalog
+
+    settings = pipeline_settings(broker.bootstrap, redis_server.url, tmp_path / "state")
+    with pipeline(settings):
+        topic = DeployedCatalog(settings)[catalog.INVENTORY_MOVEMENTS]
+        producer = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 20})
+        for number in range(2_000):  # fast, into partition 0: it ends in a batch of many records
+            producer.produce(topic, f"movement-{number}".encode(), b"SKU-LAST", partition=0)
+        assert producer.flush(30) == 0
+
+        found = asyncio.run(KafkaReplayer(settings).original(topic, 0, 1_999))
+        beyond = asyncio.run(KafkaReplayer(settings).original(topic, 0, 2_000))
+
+    assert found is not None and found.value == b"movement-1999"
+    assert beyond is None
