@@ -8,7 +8,8 @@ whatever the worker's own logic costs, each event needs at least these library c
 * encode: the availability record, encoded once for its two topics (``AvroCodec.encode_for``);
 * produce: those two values and one changelog record (librdkafka, the worker's producer settings), a flush per
   batch that waits for the broker's acknowledgements;
-* state: the SKU's stored record read from RocksDB and parsed, written back (orjson + one write batch per batch);
+* state: the SKU's new record dumped (orjson) and written to RocksDB, one write batch per batch (reading it back
+  is not counted: a decoded-state cache could avoid it);
 * Redis: the snapshot entry staged and flushed with the real ``SnapshotWriter`` (entry JSON + chunked
   ``EVALSHA``), one flush per batch.
 
@@ -32,7 +33,7 @@ from streams.engine.worker import WorkerConfig
 BATCH = 5_000
 
 
-def _cpu_us_per(n: int, step: Callable[[], None]) -> float:
+def cpu_us_per(n: int, step: Callable[[], None]) -> float:
     """CPU per event of one step, with the worker's garbage-collector settings (WorkerConfig.gc_thresholds): what
     the steps before it left alive is frozen, as the worker freezes what start-up allocated."""
     thresholds = gc.get_threshold()
@@ -48,7 +49,7 @@ def _cpu_us_per(n: int, step: Callable[[], None]) -> float:
         gc.unfreeze()
 
 
-def _batches(items: Sequence[Any]) -> list[Sequence[Any]]:
+def batches(items: Sequence[Any]) -> list[Sequence[Any]]:
     return [items[start:start + BATCH] for start in range(0, len(items), BATCH)]
 
 
@@ -97,7 +98,7 @@ def _availability_records(events: Sequence[dict[str, Any]], records: dict[str, d
             for i, e in enumerate(events)]
 
 
-def _scratch_topics(bootstrap: str, kinds: Sequence[str]) -> tuple[list[str], str]:
+def scratch_topics(bootstrap: str, kinds: Sequence[str]) -> tuple[list[str], str]:
     """Topics of the run's partition count for the floor's outputs: (the two availability topics, a changelog)."""
     from confluent_kafka.admin import AdminClient, NewTopic
 
@@ -116,76 +117,83 @@ def library_floor(bootstrap: str, redis_url: str, settings: Any, codec: Any, top
     names = DeployedCatalog(settings)
     us: dict[str, float] = {}
     decoded: list[Any] = []
-    us["consume + decode"] = _cpu_us_per(n, lambda: decoded.extend(
+    us["consume + decode"] = cpu_us_per(n, lambda: decoded.extend(
         codec.decode_many(_consumed_values(bootstrap, topic, n)(), MOVEMENT_SCHEMA)))
     events = [e for e in decoded if isinstance(e, dict)]
     records = _stored_records(events)
     availability = _availability_records(events, records, names[catalog.INVENTORY_COMMANDS])
     # scratch topics: the worker that runs next restores its state from the real changelog
-    out_topics, changelog = _scratch_topics(bootstrap, ("availability-changes", "availability-snapshot", "changelog"))
+    out_topics, changelog = scratch_topics(bootstrap, ("availability-changes", "availability-snapshot", "changelog"))
     encoded: list[list[bytes]] = []
     schema = catalog.AVAILABILITY_CHANGES.value_schema or ""
-    us["Avro encode (availability, once for 2 topics)"] = _cpu_us_per(
+    us["Avro encode (availability, once for 2 topics)"] = cpu_us_per(
         len(events), lambda: encoded.extend(codec.encode_for(out_topics, schema, record) for record in availability))
     us["produce 3 records + flush per batch"] = _produce_step(settings, events, encoded, out_topics, changelog,
                                                               records)
-    us["state: RocksDB get + JSON parse/dump + write batch"] = _state_step(events, records, workdir)
-    us["Redis: snapshot entry JSON + EVALSHA (SnapshotWriter)"] = _redis_step(redis_url, availability)
+    us["state write: JSON dump + RocksDB write batch"] = _state_step(events, records, workdir)
+    us["Redis: snapshot entry JSON + EVALSHA (SnapshotWriter)"] = redis_entries_cost(redis_url, availability)
     floor_us = sum(us.values())
     return {"events": len(events), "steps_us": us, "floor_us": floor_us, "max_events_per_s": 1e6 / floor_us}
 
 
-def _produce_step(settings: Any, events: list[Any], encoded: list[list[bytes]], out_topics: list[str],
-                  changelog: str, records: dict[str, dict[str, Any]]) -> float:
-    """The worker's producer settings; per event the two availability values (with the correlation header) and
-    the changelog record, a flush (waiting for the acknowledgements) per batch."""
-    import orjson
+def worker_producer(settings: Any) -> Any:
+    """A librdkafka producer with the worker's settings (streams/engine/worker.py)."""
     from confluent_kafka import Producer
 
-    producer = Producer({**settings.kafka_client_config(), "linger.ms": 100, "acks": "all",
-                         "partitioner": "murmur2_random", "batch.num.messages": 10_000,
-                         "queue.buffering.max.messages": 1_000_000})
+    return Producer({**settings.kafka_client_config(), "linger.ms": 100, "acks": "all",
+                     "partitioner": "murmur2_random", "batch.num.messages": 10_000,
+                     "queue.buffering.max.messages": 1_000_000})
+
+
+def _produce_step(settings: Any, events: list[Any], encoded: list[list[bytes]], out_topics: list[str],
+                  changelog: str, records: dict[str, dict[str, Any]]) -> float:
+    """Per event the two availability values (with the correlation header) and the changelog record, a flush
+    (waiting for the acknowledgements) per batch."""
+    import orjson
+
+    producer = worker_producer(settings)
     changelog_values = [orjson.dumps(records[e["sku"]]) for e in events]
 
     def produce() -> None:
-        for batch in _batches(range(len(events))):
+        for batch in batches(range(len(events))):
             for i in batch:
                 key = events[i]["sku"].encode()
                 headers = [("correlation_id", events[i]["envelope"]["event_id"].encode())]
                 for out_topic, value in zip(out_topics, encoded[i]):
-                    producer.produce(out_topic, value, key, headers=headers, on_delivery=_raise_on_failure)
-                producer.produce(changelog, changelog_values[i], key, i % PARTITIONS, on_delivery=_raise_on_failure)
+                    producer.produce(out_topic, value, key, headers=headers, on_delivery=raise_on_failure)
+                producer.produce(changelog, changelog_values[i], key, i % PARTITIONS, on_delivery=raise_on_failure)
             producer.flush(60)
-    return _cpu_us_per(len(events), produce)
+    return cpu_us_per(len(events), produce)
 
 
 def _state_step(events: list[Any], records: dict[str, dict[str, Any]], workdir: Path) -> float:
-    """Each SKU's record read from RocksDB and parsed, dumped and written back, one write batch per batch."""
+    return state_write_cost([(event["sku"].encode(), records[event["sku"]]) for event in events], len(events),
+                            workdir)
+
+
+def state_write_cost(states: list[tuple[bytes, Any]], per: int, workdir: Path) -> float:
+    """Each new state dumped to JSON and written to RocksDB, one write batch per batch; CPU per `per`. Reading the
+    state back is not counted: a decoded-state cache (memory) can avoid it, so the floor stays a lower bound."""
     import orjson
     from rocksdict import Rdict, WriteBatch
 
     from streams.engine.state import rocksdb_options
 
     db = Rdict(tempfile.mkdtemp(dir=workdir, prefix="floor-state-"), rocksdb_options())
-    seed = WriteBatch(raw_mode=True)
-    for sku, record in records.items():
-        seed.put(sku.encode(), orjson.dumps(record))
-    db.write(seed)
 
-    def read_write() -> None:
-        for batch in _batches(events):
-            write = WriteBatch(raw_mode=True)
-            for event in batch:
-                key = event["sku"].encode()
-                write.put(key, orjson.dumps(orjson.loads(db.get(key))))
-            db.write(write)
+    def write() -> None:
+        for batch in batches(states):
+            write_batch = WriteBatch(raw_mode=True)
+            for key, state in batch:
+                write_batch.put(key, orjson.dumps(state))
+            db.write(write_batch)
     try:
-        return _cpu_us_per(len(events), read_write)
+        return cpu_us_per(per, write)
     finally:
         db.close()
 
 
-def _redis_step(redis_url: str, availability: list[dict[str, Any]]) -> float:
+def redis_entries_cost(redis_url: str, availability: list[dict[str, Any]]) -> float:
     """The snapshot entries staged and flushed by the real SnapshotWriter (scratch key prefix), a flush per batch."""
     import redis
 
@@ -199,16 +207,16 @@ def _redis_step(redis_url: str, availability: list[dict[str, Any]]) -> float:
     writer = SnapshotWriter(client, unique("floor:"))
 
     def write() -> None:
-        for batch in _batches(entries):
+        for batch in batches(entries):
             for entry in batch:
                 writer.stage(entry)
             writer.flush()
     try:
-        return _cpu_us_per(len(entries), write)
+        return cpu_us_per(len(entries), write)
     finally:
         client.close()
 
 
-def _raise_on_failure(error: Any, message: Any) -> None:
+def raise_on_failure(error: Any, message: Any) -> None:
     if error is not None:
         raise RuntimeError(f"floor produce failed: {error}")

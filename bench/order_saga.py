@@ -42,6 +42,7 @@ from typing import Any
 from bench.common import (LOCATIONS, MOVEMENT_SCHEMA, PARTITIONS, WorkerProcess, apply_catalog, build_settings,
                           cpu_seconds, env_int, heading, movement, now_ms, produce, profile_breakdown, py_spy,
                           settings_values, source_producer, stack, unique)
+from bench.saga_floor import end_offsets, saga_library_floor
 
 TARGET_ORDERS_PER_S = 5_000
 LINES_PER_ORDER = 3
@@ -285,7 +286,7 @@ def baseline_confluent(bootstrap: str, topic: str, codec: Any, n: int) -> dict[s
 
 # -- one pass -------------------------------------------------------------------------------------------------------
 def saga_pass(name: str, n: int, skus: int, workers: int, batch: int, seed: int,
-              profile: bool = False) -> dict[str, Any]:
+              profile: bool = False, floor: bool = False) -> dict[str, Any]:
     from streams.topic_names import DeployedCatalog
     from topics import catalog
     from topics.codec import build_codec
@@ -315,6 +316,7 @@ def saga_pass(name: str, n: int, skus: int, workers: int, batch: int, seed: int,
             produce_all(producer, stock_topic, stock_records)
             stock_s = wait_for_stock(st.redis_url, settings.redis_key_prefix, plan.stock, 180)
 
+            window_start = end_offsets(st.bootstrap, [names[spec] for spec in catalog.ALL_TOPICS]) if floor else {}
             watch = StatusWatch(st.bootstrap, names[catalog.ORDER_STATUS], codec, n)
             watch.start()
             assert st.broker is not None and st.redis is not None
@@ -344,6 +346,8 @@ def saga_pass(name: str, n: int, skus: int, workers: int, batch: int, seed: int,
         seconds = last_seen - started
         base = baseline_confluent(st.bootstrap, orders_topic, codec, n) if not profile else None
         check = check_settled(watch, plan)
+        library = saga_library_floor(st.bootstrap, st.redis_url, settings, codec, names, n, window_start,
+                                     st.workdir) if floor else None
         profile_path = procs[0].profile_path if profile else None
         shares = profile_breakdown(profile_path, SAGA_COMPONENTS) if profile_path is not None and profile_path.exists() else (0, [])
 
@@ -364,8 +368,18 @@ def saga_pass(name: str, n: int, skus: int, workers: int, batch: int, seed: int,
         "handed_over_share": handed_over / max(1, consumed + handed_over),
         "peak_rss_mb": max(f["peak_rss_mb"] for f in finals),
         "baseline_per_s": base["per_s"] if base else None, "baseline_lines": base["lines"] if base else None,
-        "profile_samples": shares[0], "profile_shares": shares[1],
+        "profile_samples": shares[0], "profile_shares": shares[1], "library_floor": library,
     }
+
+
+def _print_floor(floor: dict[str, Any], worker_us: float) -> None:
+    print(f"    library floor {floor['floor_us']:>9,.0f} us/order  CPU of the library calls the run's own records "
+          f"needed (no distflow logic): at most {floor['max_orders_per_s']:,.0f} orders/s on one core (the worker: "
+          f"{worker_us:,.0f} us/order; target: <= {1e6 / TARGET_ORDERS_PER_S:,.0f} us/order)", flush=True)
+    for step, us in floor["steps_us"].items():
+        print(f"      {us:7.1f} us  {step}")
+    print("      records per order: " + ", ".join(f"{topic.split('.', 1)[-1]} {per:.2f}"
+                                              for topic, per in floor["records_per_order"].items()))
 
 
 def _print_pass(r: dict[str, Any]) -> None:
@@ -402,8 +416,10 @@ def run() -> dict[str, Any]:
             f"{PARTITIONS} partitions, batch_max_records={batch}, seed {seed}")
     results: dict[str, Any] = {"orders": n, "skus": skus, "passes": {}}
     for workers in counts:
-        r = saga_pass(f"saga-{workers}w", n, skus, workers, batch, seed)
+        r = saga_pass(f"saga-{workers}w", n, skus, workers, batch, seed, floor=workers == 1)
         _print_pass(r)
+        if r["library_floor"]:
+            _print_floor(r["library_floor"], r["worker_cpu_us_per_order"])
         results["passes"][workers] = r
     first = results["passes"][counts[0]]
     results["baseline_per_s"] = first["baseline_per_s"]
@@ -443,6 +459,16 @@ def result_rows(r: dict[str, Any]) -> list[list[str]]:
              f"confluent-kafka consume + decode of the same orders {r['baseline_per_s']:,.0f} orders/s",
              f"{r['ratio_to_baseline']:.1%}", f"≥ {TARGET_ORDERS_PER_S:,} orders/s, one worker pair",
              "**yes**" if one["orders_per_s"] >= TARGET_ORDERS_PER_S else "**no**"]]
+    floor = one.get("library_floor")
+    if floor:
+        rows.append(["Order saga: library floor — CPU per order of the library calls the run's own records needed "
+                     "(consume + decode, encode, produce, state writes, availability entries; no distflow "
+                     "logic; the Redis order view not counted)",
+                     f"{floor['floor_us']:,.0f} µs/order → at most {floor['max_orders_per_s']:,.0f} orders/s on "
+                     f"one core", f"the worker: {one['worker_cpu_us_per_order']:,.0f} µs/order",
+                     f"{floor['floor_us'] / one['worker_cpu_us_per_order']:.0%} of the worker's CPU",
+                     f"context ({TARGET_ORDERS_PER_S:,} orders/s needs ≤ {1e6 / TARGET_ORDERS_PER_S:,.0f} "
+                     f"µs/order)", "—"])
     for count, p in sorted(passes.items()):
         if count == first_count:
             continue
@@ -483,6 +509,20 @@ def limits_note(r: dict[str, Any], inventory: dict[str, Any] | None = None) -> l
              f"and Avro are not the limit. The first settled statuses were all correct by the run's own check "
              f"({one['check']['lines_not_adding_up']} lines not adding up, {one['check']['skus_over_reserved']} SKUs "
              f"over-reserved, {one['check']['skus_backordered_with_stock_left']} backordered with stock left).")
+    floor = one.get("library_floor")
+    if floor:
+        steps = ", ".join(f"{step} {us:,.0f}" for step, us in floor["steps_us"].items())
+        per_order = ", ".join(f"{topic.split('.', 1)[-1]} {per:.1f}" for topic, per in
+                              floor["records_per_order"].items())
+        text += (f" The library floor of this design, measured on the run's own records "
+                 f"(`bench/saga_floor.py`: every record the worker read or wrote while the orders went through, "
+                 f"read back and put through the same library calls — {steps} µs per order) is "
+                 f"{floor['floor_us']:,.0f} µs per order, at most {floor['max_orders_per_s']:,.0f} orders/s on one "
+                 f"core before any distflow code runs; per order the worker wrote or read {per_order} records. "
+                 + ("Below the target: 5,000 orders/s needs fewer records per order (fewer hops and outputs), "
+                    "not only less distflow code. " if floor["max_orders_per_s"] < TARGET_ORDERS_PER_S else "")
+                 + f"distflow's own code adds {one['worker_cpu_us_per_order'] - floor['floor_us']:,.0f} µs per "
+                 f"order on top.")
     two = passes.get(2)
     if two is not None:
         c2 = two["cpu_share"]
