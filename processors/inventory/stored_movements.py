@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from processors.inventory.facts import InventoryAdjusted, InventoryFact, ReceiptConfirmed
+from processors.inventory.facts import InventoryAdjusted, ReceiptConfirmed
 from processors.inventory.policy import InventoryPolicy
 from processors.inventory.stored_rules import goes_short, published, stock_index
 
@@ -16,17 +16,15 @@ Record = dict[str, Any]
 _KEPT_AS_IS = ("reserved", "allocated", "damaged", "quality_control", "hold", "incoming", "base_as_of")
 
 
-def moved_on_record(record: Record, fact: InventoryFact, policy: InventoryPolicy,
+def moved_on_record(record: Record, fact: ReceiptConfirmed | InventoryAdjusted, policy: InventoryPolicy,
                     published_before: dict[str, int]) -> tuple[dict[str, Any], None] | None:
     """The record's changed fields after the movement (locations); None: a case for the model."""
-    if type(fact) is ReceiptConfirmed:
+    if isinstance(fact, ReceiptConfirmed):
         if fact.po_line_id is not None:
             return None  # against a PO line: the model closes the incoming supply
-        delta: int = fact.quantity
-    elif type(fact) is InventoryAdjusted:
-        delta = fact.delta
+        delta = fact.quantity
     else:
-        return None
+        delta = fact.delta
     location: str = fact.location
     locations: list[Record] = record.get("locations") or []
     index, found = stock_index(locations, location)

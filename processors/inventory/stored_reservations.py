@@ -13,7 +13,7 @@ from typing import Any
 
 from processors.inventory.claims import line_key
 from processors.inventory.decisions import ReservationAnswered, ReservationStatus
-from processors.inventory.facts import InventoryFact, ReservationRequested
+from processors.inventory.facts import ReservationRequested
 from processors.inventory.policy import InventoryPolicy
 from processors.inventory.quantities import LocationQuantity
 from processors.inventory.stored_rules import goes_short, holds_key, published, sellable
@@ -23,11 +23,9 @@ _STOCK_FIELDS = ("location", "on_hand", "reserved", "allocated", "damaged", "qua
                  "base_as_of", "movements", "forgotten_through")  # records._stock_record's order
 
 
-def reserved_on_record(record: Record, fact: InventoryFact, policy: InventoryPolicy,
+def reserved_on_record(record: Record, fact: ReservationRequested, policy: InventoryPolicy,
                        published_before: dict[str, int]) -> tuple[dict[str, Any], ReservationAnswered] | None:
     """The record's changed fields (locations, claims) and the line's answer; None: a case for the model."""
-    if type(fact) is not ReservationRequested:
-        return None
     locations: list[Record] = record.get("locations") or []
     claims: list[Record] = record.get("claims") or []
     index = bisect_left(claims, (fact.order_id, fact.line_id), key=_claim_order)
@@ -60,13 +58,12 @@ def _planned(locations: list[Record], fact: ReservationRequested, policy: Invent
     """(position in `locations`, units) in location order, all of the quantity; None: a shortfall."""
     rank = {location: index for index, location in enumerate(fact.preferred_locations)}
     safety_stock_at = policy.safety_stock_at
-    candidates = [(position, sellable(stock) - safety_stock_at(stock["location"]))
-                  for position, stock in enumerate(locations)]
-    ranked = sorted(((position, available) for position, available in candidates if available > 0),
-                    key=lambda pair: (rank.get(locations[pair[0]]["location"], len(rank)), -pair[1],
-                                      locations[pair[0]]["location"]))
+    candidates = [(rank.get(stock["location"], len(rank)), -(sellable(stock) - safety_stock_at(stock["location"])),
+                   stock["location"], position) for position, stock in enumerate(locations)]
+    ranked = sorted(candidate for candidate in candidates if candidate[1] < 0)  # positive availability only
     remaining, plan = fact.quantity, []
-    for position, available in ranked[:fact.max_locations]:
+    for _, negated, _, position in ranked[:fact.max_locations]:
+        available = -negated
         taken = min(remaining, available)
         plan.append((position, taken))
         remaining -= taken
@@ -76,9 +73,10 @@ def _planned(locations: list[Record], fact: ReservationRequested, policy: Invent
 
 
 def _with_reserved(stock: Record, quantity: int) -> Record:
+    """The location's record with `quantity` more reserved, in to_record's key order (reserved may be new)."""
     reserved = stock.get("reserved", 0) + quantity
-    updated = {**stock, "reserved": reserved}
-    return {name: updated[name] for name in _STOCK_FIELDS if name in updated and (name != "reserved" or reserved)}
+    return {name: reserved if name == "reserved" else stock[name] for name in _STOCK_FIELDS
+            if name in stock or (name == "reserved" and reserved)}
 
 
 def _claim_order(claim: Record) -> tuple[str, str]:

@@ -37,8 +37,9 @@ def stock_index(locations: list[Record], location: str) -> tuple[int, bool]:
 
 
 def stock_record(record: Record, location: str) -> Record:
+    """The stock of a location the record has."""
     locations: list[Record] = record["locations"]
-    return locations[bisect_left(locations, location, key=location_of)]
+    return locations[stock_index(locations, location)[0]]
 
 
 def sellable(stock: Record) -> int:

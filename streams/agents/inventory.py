@@ -186,19 +186,21 @@ class InventoryStage:
         self.table.put(partition, sku_key, record)
         self._updated_this_batch["stored_record"] += 1
         if answers:
-            self._publish_answers(answers, facts, record["version"], out)
+            self._publish_decisions(answers, facts, record["version"], out)
         if published_changed:
             decision = inv.availability_of_record(record, self.policy, _envelope_id(newest))
             self._publish_availability(decision, offsets, _correlation(newest), now_ms, out)
         return True
 
-    def _publish_answers(self, answers: tuple[inv.ReservationAnswered, ...],
-                         facts: list[tuple[inv.InventoryFact, Command]], version: int, out: Emitter) -> None:
-        """The reservations' answers, each with its command's correlation id (as _apply_run publishes them)."""
-        command_by_event = {fact.event_id: command for fact, command in facts}
+    def _publish_decisions(self, decisions: Sequence[inv.InventoryDecision],
+                           facts: list[tuple[inv.InventoryFact, Command]], version: int, out: Emitter) -> None:
+        """Decisions of a run (not its net availability change), each with its command's correlation id; one the
+        run's facts did not cause carries its own cause as the correlation."""
+        correlation_by_event = {fact.event_id: _correlation(command) for fact, command in facts}
         now_ms = self.clock_ms()
-        for answer in answers:
-            self._publish_decision(answer, version, _correlation(command_by_event[answer.caused_by]), now_ms, out)
+        for decision in decisions:
+            correlation = correlation_by_event.get(decision.caused_by, decision.caused_by)
+            self._publish_decision(decision, version, correlation, now_ms, out)
 
     def _facts(self, items: list[tuple[InputRecord, Command]], out: Emitter
                ) -> list[tuple[inv.InventoryFact, Command]]:
@@ -230,11 +232,7 @@ class InventoryStage:
         published = [d for d in decisions if not isinstance(d, inv.AvailabilityChanged)]
         if not published:  # the common case: nothing but the net availability change
             return new_state, net, False
-        correlation_by_event = {fact.event_id: _correlation(command) for fact, command in run}
-        now_ms = self.clock_ms()
-        for decision in published:
-            correlation = correlation_by_event.get(decision.caused_by, decision.caused_by)
-            self._publish_decision(decision, new_state.version, correlation, now_ms, out)
+        self._publish_decisions(published, run, new_state.version, out)
         return new_state, net, any(isinstance(d, inv.DuplicateIgnored) for d in published)
 
     def _restage_snapshot(self, state: inv.SkuInventory, offsets: dict[str, int], last_id: str) -> None:

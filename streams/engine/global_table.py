@@ -91,7 +91,7 @@ class GlobalTable(Generic[V]):
         finally:
             consumer.close()
 
-    def _assign_all(self, consumer: Consumer) -> dict[int, int]:
+    def _assign_all(self, consumer: Consumer) -> set[int]:
         """Assign every partition from the beginning; the partitions with records, whose end (a partition EOF) is
         still to reach. Their reported high watermark only tells them from empty ones: the embedded broker's falls
         short of the end when a partition's last batch holds many records, so it never marks the end."""
@@ -99,23 +99,20 @@ class GlobalTable(Generic[V]):
         if metadata.error is not None:
             raise KafkaException(metadata.error)
         partitions = sorted(metadata.partitions)
-        remaining = {}
-        for partition in partitions:
-            low, high = consumer.get_watermark_offsets(TopicPartition(self.topic, partition), timeout=10)
-            if high > low:
-                remaining[partition] = high
+        remaining = {partition for partition in partitions
+                     if _has_records(consumer.get_watermark_offsets(TopicPartition(self.topic, partition), timeout=10))}
         consumer.assign([TopicPartition(self.topic, p, OFFSET_BEGINNING) for p in partitions])
         log.info("global table %s: reading %d partitions", self.topic, len(partitions))
         return remaining
 
-    def _consume(self, consumer: Consumer, remaining: dict[int, int]) -> None:
+    def _consume(self, consumer: Consumer, remaining: set[int]) -> None:
         messages = consumer.consume(1000, self._poll_timeout_s)
         batch: list[V] = []
         for message in messages:
             error = message.error()
             if error is not None:
                 if error.code() == KafkaError._PARTITION_EOF:
-                    remaining.pop(message.partition(), None)
+                    remaining.discard(message.partition())
                 continue
             value = self._decode(message.value())
             if value is None:
@@ -134,6 +131,11 @@ class GlobalTable(Generic[V]):
     def _mark_ready(self) -> None:
         log.info("global table %s ready: %d keys", self.topic, len(self._values))
         self._ready.set()
+
+
+def _has_records(watermarks: tuple[int, int]) -> bool:
+    low, high = watermarks
+    return high > low
 
 
 def wait_until_ready(tables: list[GlobalTable], timeout_s: float) -> bool:  # type: ignore[type-arg]
