@@ -42,7 +42,8 @@ from typing import Any
 from bench.common import (LOCATIONS, MOVEMENT_SCHEMA, PARTITIONS, WorkerProcess, apply_catalog, build_settings,
                           cpu_seconds, env_int, heading, movement, now_ms, produce, profile_breakdown, py_spy,
                           settings_values, source_producer, stack, unique)
-from bench.saga_floor import end_offsets, saga_library_floor
+from bench.floor_steps import end_offsets
+from bench.saga_floor import saga_library_floor
 
 TARGET_ORDERS_PER_S = 5_000
 LINES_PER_ORDER = 3

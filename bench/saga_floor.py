@@ -4,7 +4,7 @@ distflow logic.
 Called by bench.order_saga after its measured one-worker pass, on the same stack. Every record the worker read or
 wrote while the orders went through (from each topic's end offsets when the clock started to its end once the worker
 stopped) is read back, and the library work it stood for is timed on those very records, in the worker's shapes
-(bench/inventory_floor.py's steps):
+(bench/floor_steps.py):
 
 * read by the worker (the orders, and whatever it consumed from its internal and exception topics: order commands,
   reservation results; the RESERVEs handed over in process were never on a topic): consume + Avro decode;
@@ -18,24 +18,12 @@ Not counted, so the floor is a lower bound: the Redis order view, and everything
 """
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 from bench.common import PARTITIONS
-from bench.inventory_floor import batches, cpu_us_per, raise_on_failure, redis_entries_cost, scratch_topics
-
-Slice = dict[int, tuple[int, int]]  # partition -> (from offset, end offset)
-
-
-def end_offsets(bootstrap: str, topics: list[str]) -> dict[str, dict[int, int]]:
-    """Each topic's end offset per partition (where the measured window starts), found by reading to the end: the
-    embedded broker reports a high watermark short of the end when a partition's last batch holds many records."""
-    consumer = _consumer(bootstrap)
-    try:
-        return {topic: {p: end for p, (end, _) in _to_end(consumer, topic, None).items()} for topic in topics}
-    finally:
-        consumer.close()
+from bench.floor_steps import (batches, cpu_us_per, raise_on_failure, redis_entries_cost, scratch_topics,
+                               state_write_cost, window_records, worker_producer)
 
 
 def saga_library_floor(bootstrap: str, redis_url: str, settings: Any, codec: Any, names: Any, orders: int,
@@ -72,52 +60,6 @@ def saga_library_floor(bootstrap: str, redis_url: str, settings: Any, codec: Any
             "records_per_order": {topic: count / orders for topic, count in sorted(counts.items())}}
 
 
-def _consumer(bootstrap: str) -> Any:
-    from confluent_kafka import Consumer
-
-    from bench.common import unique
-
-    return Consumer({"bootstrap.servers": bootstrap, "group.id": unique("bench-saga-floor"),
-                     "enable.auto.commit": False, "enable.partition.eof": True, "fetch.max.bytes": 52_428_800,
-                     "max.partition.fetch.bytes": 10_485_760})
-
-
-def _to_end(consumer: Any, topic: str, since: dict[int, int] | None) -> dict[int, tuple[int, list[Any]]]:
-    """Per partition: the offset after the last record (the end) and the (key, value) of every record from `since`
-    (None: the reported high watermark) to the partition's end, which a partition EOF marks, not the watermark."""
-    from confluent_kafka import KafkaError, TopicPartition
-
-    if since is None:
-        since = {p: int(consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1])
-                 for p in range(PARTITIONS)}
-    found: dict[int, tuple[int, list[Any]]] = {p: (since.get(p, 0), []) for p in range(PARTITIONS)}
-    consumer.assign([TopicPartition(topic, p, start) for p, (start, _) in found.items()])
-    at_end: set[int] = set()
-    deadline = time.monotonic() + 60
-    while len(at_end) < PARTITIONS:
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{topic}: partitions {sorted(set(found) - at_end)} did not reach their end")
-        for message in consumer.consume(10_000, 1.0):
-            error, partition = message.error(), message.partition()
-            if error is None:
-                found[partition] = (message.offset() + 1, found[partition][1])
-                found[partition][1].append((message.key(), message.value()))
-            elif error.code() == KafkaError._PARTITION_EOF:
-                at_end.add(partition)
-            else:
-                raise RuntimeError(f"{topic}[{partition}]: {error}")
-    consumer.unassign()
-    return found
-
-
-def window_records(bootstrap: str, topic: str, since: dict[int, int]) -> list[tuple[bytes, bytes]]:
-    consumer = _consumer(bootstrap)
-    try:
-        return [record for _, records in _to_end(consumer, topic, since).values() for record in records]
-    finally:
-        consumer.close()
-
-
 def _consume_decode_cost(bootstrap: str, codec: Any, topic: str, schema: str | None, since: dict[int, int],
                          orders: int) -> float:
     def consume_and_decode() -> None:
@@ -135,9 +77,7 @@ def _encode_cost(codec: Any, topic: str, schema: str, records: list[tuple[bytes,
 
 
 def _produce_cost(bootstrap: str, settings: Any, records: list[tuple[bytes, bytes]], orders: int) -> float:
-    from bench.inventory_floor import worker_producer
-
-    _, topic = scratch_topics(bootstrap, ("saga",))
+    [topic] = scratch_topics(bootstrap, ("saga",))
     producer = worker_producer(settings)
 
     def produce() -> None:
@@ -150,8 +90,6 @@ def _produce_cost(bootstrap: str, settings: Any, records: list[tuple[bytes, byte
 
 def _state_cost(values: list[bytes], orders: int, workdir: Path) -> float:
     import orjson
-
-    from bench.inventory_floor import state_write_cost
 
     return state_write_cost([(f"k{index}".encode(), orjson.loads(value)) for index, value in enumerate(values)],
                             orders, workdir)

@@ -13,7 +13,7 @@ from confluent_kafka import Consumer, TopicPartition
 from bench.common import apply_catalog, build_settings, settings_values, source_producer
 from bench.inventory_floor import library_floor
 from bench.inventory_path import produce_movements
-from bench.saga_floor import end_offsets, window_records
+from bench.floor_steps import end_offsets, window_records
 from streams import devstack
 from streams.topic_names import DeployedCatalog
 from topics import catalog
