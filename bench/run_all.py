@@ -188,14 +188,16 @@ def batch_cycle_note(phase: dict[str, Any], where: str, explain: bool = True) ->
     acks = per_batch.get("outputs_acknowledged", 0.0) + per_batch.get("changelog_acknowledged", 0.0)
     process = per_batch.get("process", 0.0)
     records = phase["worker_records_in"] / max(1, phase["worker_batches"])
+    redis_ms = per_batch.get("early_views_written", 0.0) + per_batch.get("views_written", 0.0)
     return (f" {where} a batch took {cycle:.1f} ms on average: {process:.1f} ms of the stages' work "
             f"({process * 1000 / max(1.0, records):.0f} µs per record), {acks:.1f} ms waiting for the broker's two "
-            f"acknowledgements, {per_batch.get('views_written', 0.0):.1f} ms writing Redis and "
+            f"acknowledgements, {redis_ms:.1f} ms writing Redis and "
             f"{per_batch.get('state_persisted', 0.0):.1f} ms RocksDB"
             + (" (`distflow_batch_phase_seconds`). An event waits on average half a batch for the one in progress, "
-               "then a whole batch of its own, after its Kafka hop; the batch grows until the worker keeps up, so "
-               "the waits for acknowledgements set a floor that only faster broker round trips or less CPU per "
-               "record lower (docs/performance.md, \"Event → Redis\")." if explain else "."))
+               "after its Kafka hop, then its own batch's processing and snapshot write (the snapshot is written "
+               "before the two acknowledgements, which the next batch then waits for); the batch grows until the "
+               "worker keeps up, so the waits for acknowledgements still set a floor that only faster broker round "
+               "trips or less CPU per record lower (docs/performance.md, \"Event → Redis\")." if explain else "."))
 
 
 def notes(results: dict[str, dict[str, Any]]) -> list[str]:

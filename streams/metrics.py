@@ -94,8 +94,9 @@ class WorkerMetrics:
                                     buckets=LAG_BUCKETS, registry=registry),
             batch_phase_seconds=Histogram(
                 f"{p}batch_phase_seconds", "A batch's time by phase: process (the stages' work), "
-                "outputs_acknowledged, changelog_acknowledged (broker round trips), state_persisted (RocksDB), "
-                "views_written (Redis)", ["phase"], buckets=PHASE_BUCKETS, registry=registry),
+                "early_views_written (the availability snapshot, Redis), outputs_acknowledged, "
+                "changelog_acknowledged (broker round trips), state_persisted (RocksDB), views_written (the other "
+                "Redis views)", ["phase"], buckets=PHASE_BUCKETS, registry=registry),
             sync_lag_applied=Histogram(f"{p}sync_lag_applied_seconds",
                                        "Source event time to applied in the tables, by source system",
                                        ["source_system"], buckets=LAG_BUCKETS, registry=registry),

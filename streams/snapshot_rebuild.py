@@ -4,10 +4,11 @@ For when Redis lost what the workers wrote — restarted without persistence, fa
 behind, flushed by hand — or a worker died during a Redis outage holding entries it could not write: until a SKU
 changes again, the workers never rewrite its entry, so the API answers 404 or an old figure for it.
 
-The changelog is the truth the workers restore from, and it is durable before any entry is written (the commit
-protocol), so it is never behind Redis. Each entry goes through the workers' own version-guarded write: one that
-Redis holds at the same or a newer version is left alone, so a rebuild is safe while the workers run and running it
-twice writes nothing the second time.
+The changelog is the truth the workers restore from. Redis is ahead of it only by the batches being committed (a
+worker writes their entries before its changelog is acknowledged, and one that dies applies them again after the
+restart). Each entry goes through the workers' own version-guarded write: one that Redis holds at a newer version,
+or at the same version with the same figures, is left alone, so a rebuild is safe while the workers run and running
+it twice writes nothing the second time.
 """
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ class RebuildReport:
     changelog_records: int  # read to the changelog's end
     skus: int  # SKUs with stock somewhere, one entry each
     written: int  # entries Redis did not hold at that version or newer
-    kept_newer: int  # entries Redis already held at the same or a newer version
+    kept_newer: int  # entries Redis already held at a newer version, or at the same one with the same figures
     seconds: float
 
     def as_dict(self) -> dict[str, object]:

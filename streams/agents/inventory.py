@@ -291,11 +291,16 @@ class InventoryStage:
         self.metrics.dead_letters.labels(record.topic, reason_code).inc()
         out.emit(dead_letter(self.codec, self.out_topics[catalog.DEAD_LETTERS], record, reason_code, reason))
 
-    def after_commit(self) -> None:
+    def before_acknowledgements(self) -> None:
+        """The batch's snapshot entries, written before its outputs and changelog are acknowledged (Stage): every
+        fact advances the SKU's version by one and the writer's guard keeps a newer version, so a crash that makes
+        the batch apply again shows the same versions, and figures another interleaving gave are written over."""
         if self.sink is not None:
             self.sink.flush()
+
+    def after_commit(self) -> None:
         if self.republisher is not None:
-            self.republisher.step()  # its chunk goes out with the next flush
+            self.republisher.step()  # its chunk goes out with the next batch's flush (or on idle)
 
     @property
     def offsets_committable(self) -> bool:

@@ -5,8 +5,8 @@ persistence, a failover to a replica that was behind, FLUSHDB) would stay lost f
 marker key in Redis, set once every SKU of the partition has been written. About once a second the owner looks at
 the markers of its partitions; a missing one (the snapshot lost its data, the first start of a deployment, a new
 partition) starts a republish of that partition: a chunk of SKUs staged after each batch's commit, written by the
-ordinary version-guarded flush (an entry Redis holds at the same or a newer version is left alone), the marker set
-when the last chunk is written. The workers' own changes keep flowing meanwhile.
+ordinary version-guarded flush (an entry Redis holds at a newer version, or at the same one with the same figures,
+is left alone), the marker set when the last chunk is written. The workers' own changes keep flowing meanwhile.
 
 A worker that dies while Redis is down loses the entries it holds, and Redis still has its markers. So while the
 sink holds entries it could not write, the owner keeps a key in each of its partitions' *table*

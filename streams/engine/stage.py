@@ -23,6 +23,14 @@ class Stage(Protocol):
         ``tables`` (buffered) and ``out``; the worker commits both with the offsets.
         """
 
+    # Optional: ``before_acknowledgements()``, called once the batch is processed, before its outputs and changelog
+    # are acknowledged — for views whose entries carry a per-key version that every fact advances by one, written
+    # by a guard that keeps a newer version and overwrites the same version with other figures (the availability
+    # snapshot). Earlier by the two acknowledgements, such a view may show a batch a crash then applies again: the
+    # replay advances the same keys through the same versions from the same facts, the same figures are left
+    # alone and figures a different interleaving of sources gave are written over. The worker looks it up with
+    # getattr; stages without it write their views in after_commit.
+
     def after_commit(self) -> None:
         """Called once the batch's outputs are acknowledged and its state persisted, before its offsets are
         committed (at-least-once): write derived views (Redis) here. A crash before the offset commit redelivers

@@ -73,7 +73,8 @@ class WorkerStatus:
 
 
 # Where a batch's time goes, in seconds: the stages' work, then each step of the commit protocol (_commit).
-BATCH_PHASES = ("process", "outputs_acknowledged", "changelog_acknowledged", "state_persisted", "views_written")
+BATCH_PHASES = ("process", "early_views_written", "outputs_acknowledged", "changelog_acknowledged", "state_persisted",
+                "views_written")
 BatchObserver = Callable[[Sequence[InputRecord], float, dict[str, int], dict[str, float]], None]
 """records, seconds, sent by topic, seconds by phase (BATCH_PHASES)"""
 
@@ -90,6 +91,8 @@ class BatchWorker:
         self._lag: dict[tuple[str, int], int] = {}  # replaced whole by the worker thread, read by any thread
         self._lag_measured_at = float("-inf")
         self._stage_by_topic = {topic: stage for stage in self.stages for topic in stage.input_topics}
+        self._early_views: list[Callable[[], None]] = [
+            hook for stage in self.stages if (hook := getattr(stage, "before_acknowledgements", None)) is not None]
         self._tables: list[ChangelogTable] = [t for s in self.stages for t in s.tables]  # type: ignore[type-arg]
         # Changelogs are made durable in rounds: round i holds each stage's i-th table (Stage.tables order).
         self._changelog_rounds: list[list[ChangelogTable]] = [  # type: ignore[type-arg]
@@ -246,14 +249,21 @@ class BatchWorker:
                            f"{sorted(emitter.handed_over)}")
 
     def _commit(self, records: list[InputRecord]) -> None:
-        """Outputs, then changelog, then local state, then the read models (Redis), then the input offsets.
+        """Version-guarded views (Stage.before_acknowledgements), outputs, then changelog, then local state, then the
+        other read models (Redis), then the input offsets.
 
         At-least-once: the outputs are acknowledged *before* any changelog record of the batch is produced. A
         restore reads the changelog to its end, including a batch that crashed before its offset commit, and the
         redelivered records are then duplicates of that state, which the stages skip without deciding anything
         again. Produced together, a SIGKILL during the flush could leave a changelog record on the broker whose
         batch's outputs (a RESERVE, an ALLOCATE, a reservation answer) never got there: the state would say they
-        were sent and nothing would send them again."""
+        were sent and nothing would send them again.
+
+        The availability snapshot is written first, not after the two acknowledgements: it is the path's latency
+        (event → visible), and its entries are safe to show early (Stage.before_acknowledgements)."""
+        for write_views in self._early_views:
+            write_views()
+        self._phase_done("early_views_written")
         if not self.exactly_once:
             self._emitter.flush(self.config.flush_timeout_s)
         self._phase_done("outputs_acknowledged")

@@ -24,10 +24,31 @@ from streams.snapshot.keys import SnapshotKeys
 log = logging.getLogger(__name__)
 
 # KEYS[i] a SKU's key; ARGV[2i-1] its new version; ARGV[2i] its encoded entry. One reply per key, in order: 1 =
-# written, 0 = Redis kept its own (same or newer) version. A stored value that is not an entry (corrupt) is
-# replaced. Many keys per call: one script call per chunk of entries instead of one per entry (the per-command
-# packing and reply parsing was most of a flush's cost in the worker).
+# written, 0 = Redis kept its own: a newer version, or the same version with the same figures. The same version
+# with other figures is overwritten: the worker writes a batch's entries before its changelog is acknowledged, so a
+# crash can leave an entry whose batch is then applied again — in another batch composition a SKU's facts from
+# different sources may interleave otherwise and reach that version with other figures, and the replay is what the
+# state now says. A stored value that is not an entry (corrupt) is replaced. Many keys per call: one script call
+# per chunk of entries instead of one per entry (the per-command packing and reply parsing was most of a flush's
+# cost in the worker).
 WRITE_IF_NEWER = """
+local function same_figures(stored, fresh)
+  if type(fresh) ~= 'table' or stored['total_available'] ~= fresh['total_available'] then
+    return false
+  end
+  local a, b = stored['locations'], fresh['locations']
+  if type(a) ~= 'table' or type(b) ~= 'table' then
+    return false
+  end
+  for location, quantity in pairs(a) do
+    if b[location] ~= quantity then return false end
+  end
+  for location, quantity in pairs(b) do
+    if a[location] ~= quantity then return false end
+  end
+  return true
+end
+
 local written = {}
 for i, key in ipairs(KEYS) do
   local write = 1
@@ -35,9 +56,14 @@ for i, key in ipairs(KEYS) do
   if stored then
     local ok, entry = pcall(cjson.decode, stored)
     if ok and type(entry) == 'table' then
-      local stored_version = tonumber(entry['version'])
-      if stored_version and stored_version >= tonumber(ARGV[2 * i - 1]) then
+      local stored_version, version = tonumber(entry['version']), tonumber(ARGV[2 * i - 1])
+      if stored_version and stored_version > version then
         write = 0
+      elseif stored_version == version then
+        local fresh_ok, fresh = pcall(cjson.decode, ARGV[2 * i])
+        if fresh_ok and same_figures(entry, fresh) then
+          write = 0
+        end
       end
     end
   end
@@ -66,7 +92,7 @@ class FlushOutcome(str, Enum):
 class FlushResult:
     outcome: FlushOutcome
     entries: tuple[AvailabilityEntry, ...] = ()  # written by this flush, stamped with written_at_ms
-    kept_newer: int = 0  # entries Redis already had at the same or a newer version
+    kept_newer: int = 0  # entries Redis already had at a newer version, or at the same one with the same figures
     pending: int = 0  # entries still staged after this flush
     detail: str = ""
 

@@ -74,6 +74,32 @@ def test_a_late_or_replayed_write_never_overwrites_a_newer_entry(client: redis.R
     assert kept is not None and (kept.version, kept.locations["EAST"]) == (2, 5)
 
 
+def test_the_same_version_with_other_figures_is_written_over(client: redis.Redis, prefix: str) -> None:
+    """A batch's entries are written before its changelog is acknowledged: after a crash its facts are applied
+    again, possibly interleaved otherwise with facts from other sources, and may reach the same version with other
+    figures. What the state now says wins; the same figures again are left alone (no write, no invalidation)."""
+    writer = SnapshotWriter(client, prefix)
+    writer.stage(availability("SKU-1", 3, east=5, west=2))
+    writer.flush(now_ms=1_000)
+    writer.stage(availability("SKU-1", 3, east=5, west=2))
+    same = writer.flush(now_ms=2_000)
+    writer.stage(availability("SKU-1", 3, east=4, west=2))  # the same version, one EAST unit elsewhere
+    other = writer.flush(now_ms=3_000)
+    writer.stage(AvailabilityEntry("SKU-1", 3, as_of_ms=1, total_available=6, locations={"EAST": 4, "WEST": 2,
+                                                                                          "NORTH": 0}))
+    more_locations = writer.flush(now_ms=4_000)
+    writer.stage(availability("SKU-1", 2, east=9, west=9))
+    older = writer.flush(now_ms=5_000)
+
+    assert (same.entries, same.kept_newer) == ((), 1)
+    assert (len(other.entries), other.kept_newer) == (1, 0)
+    assert (len(more_locations.entries), more_locations.kept_newer) == (1, 0)
+    assert (older.entries, older.kept_newer) == ((), 1)
+    kept = stored(client, prefix, "SKU-1")
+    assert kept is not None and (kept.version, dict(kept.locations), kept.written_at_ms) == (
+        3, {"EAST": 4, "WEST": 2, "NORTH": 0}, 4_000)
+
+
 def test_thousands_of_entries_are_written_in_one_pipeline_round_trip(redis_server: devstack.RedisServer,
                                                                       prefix: str) -> None:
     pool = redis.ConnectionPool(connection_class=CountingConnection, host="127.0.0.1", port=redis_server.port)

@@ -1,6 +1,8 @@
-"""A worker that dies after its batch's state is persisted but before its Redis views are written: the views still
-catch up after the restart, although the redelivered facts change nothing (the stages stage those keys' views
-again). Real broker, real Redis; the crash is the Redis flush raising in the first worker."""
+"""A worker that dies at its Redis views: the views still catch up after the restart. The order view is written after
+the batch's state is persisted, so the redelivered facts change nothing there (the stage stages those keys' views
+again); the availability snapshot is written before the batch's outputs and changelog are acknowledged, so a
+worker dying just before or just after that write applies the batch again after the restart. Real broker, real
+Redis; the crash is the Redis flush raising in the first worker."""
 from __future__ import annotations
 
 import threading
@@ -51,12 +53,25 @@ class DiesOnFlush:
         self.real.flush()
 
 
+class DiesAfterFlush(DiesOnFlush):
+    """A view whose first flush with something to write reaches Redis, and then the process dies (before the
+    batch's outputs and changelog are acknowledged, for the availability snapshot)."""
+
+    def flush(self) -> None:
+        had_entries = bool(self.real.pending)
+        self.real.flush()
+        if had_entries:
+            raise Crash()
+
+
 @contextmanager
 def running(settings: Settings, dies_at: str | None = None) -> Iterator[threading.Event]:
-    """A worker in a thread; dies_at "snapshot" or "order view": the flush at which it dies."""
+    """A worker in a thread; dies_at "snapshot", "after snapshot" or "order view": the flush at which it dies."""
     sink, view = build_snapshot_sink(settings, _metrics()), build_order_view(settings)
     if dies_at == "snapshot":
         sink = DiesOnFlush(sink)  # type: ignore[assignment]
+    elif dies_at == "after snapshot":
+        sink = DiesAfterFlush(sink)  # type: ignore[assignment]
     elif dies_at == "order view":
         view = DiesOnFlush(view)  # type: ignore[assignment]
     worker = build_worker(settings, sink=sink, order_view=view)  # type: ignore[arg-type]
@@ -107,6 +122,46 @@ def test_the_snapshot_catches_up_after_a_crash_between_the_state_and_the_redis_f
             totals = {sku: snapshot_total(flow, sku, expected=i + 2, timeout_s=30) for i, sku in enumerate(SKUS)}
 
     assert totals == {sku: i + 2 for i, sku in enumerate(SKUS)}
+
+
+def test_snapshot_entries_written_before_a_crash_agree_with_the_state_the_restart_applies_again(
+        broker: Broker, redis_server: RedisServer, tmp_path: Path) -> None:
+    from streams.engine.state import ChangelogTable
+    from streams.agents.inventory import inventory_table_codec
+    from streams.snapshot.entry import AvailabilityEntry
+    from streams.snapshot.keys import SnapshotKeys
+    from streams.topic_names import DeployedCatalog
+
+    settings = pipeline_settings(broker.bootstrap, redis_server.url, tmp_path / "state")
+    client = redis.Redis.from_url(settings.redis_url.get_secret_value())
+    keys = SnapshotKeys(settings.redis_key_prefix)
+    with pipeline(settings) as flow:
+        for i, sku in enumerate(SKUS):
+            flow.produce(catalog.INVENTORY_MOVEMENTS, sku, events.movement(sku, "EAST", "RECEIVED", i + 2))
+        flow.flush()
+        with running(settings, dies_at="after snapshot") as died:
+            assert wait_for(died.is_set), "the first worker never reached its snapshot flush"
+        early = {sku: AvailabilityEntry.from_json(raw) for sku in SKUS if (raw := client.get(keys.availability(sku)))}
+        assert early, "the first worker died before its snapshot write"
+        table = ChangelogTable("inventory_by_sku", DeployedCatalog(settings)[catalog.INVENTORY_CHANGELOG], "",
+                               inventory_table_codec(), tmp_path / "state")
+        assert all(table.partition_path(p).exists() for p in range(4))  # the worker's own stores, opened again
+        persisted = [sku for p in range(4) for sku in SKUS if table.open(p).get(sku.encode())]
+        table.close_all()
+        assert persisted == []  # it died before its changelog was acknowledged: the restart applies the batch again
+
+        with running(settings):
+            totals = {sku: snapshot_total(flow, sku, expected=i + 2, timeout_s=30) for i, sku in enumerate(SKUS)}
+            for i, sku in enumerate(SKUS):  # one more fact each, after the restart
+                flow.produce(catalog.INVENTORY_MOVEMENTS, sku, events.movement(sku, "EAST", "RECEIVED", 1))
+            flow.flush()
+            later = {sku: snapshot_total(flow, sku, expected=i + 3, timeout_s=30) for i, sku in enumerate(SKUS)}
+        final = {sku: AvailabilityEntry.from_json(client.get(keys.availability(sku))) for sku in SKUS}
+
+    assert totals == {sku: i + 2 for i, sku in enumerate(SKUS)} and later == {sku: i + 3 for i, sku in enumerate(SKUS)}
+    for sku, entry in early.items():  # the replay reached the early entry's version with the same figures
+        assert (entry.version, entry.total_available) == (1, SKUS.index(sku) + 2)
+        assert (final[sku].version, final[sku].total_available) == (2, SKUS.index(sku) + 3)
 
 
 def test_the_order_view_catches_up_after_a_crash_between_the_state_and_the_redis_flush(

@@ -64,6 +64,45 @@ def test_a_batchs_changelog_is_produced_only_after_its_outputs_are_acknowledged(
     assert persisted == {"total": 2, "seen": ["e1"]}
 
 
+class ViewsStage(TotalsStage):
+    """Tells the producer's call log when the worker asks it to write its views."""
+
+    def __init__(self, calls: list[tuple[str, str]], state_dir: Path, early: bool) -> None:
+        super().__init__("src", "totals-changelog", "out", state_dir)
+        self.calls = calls
+        if early:
+            self.before_acknowledgements = lambda: calls.append(("views", "early"))
+
+    def after_commit(self) -> None:
+        self.calls.append(("views", "after commit"))
+
+
+def test_versioned_views_are_written_before_the_acknowledgements_and_the_others_after_persisting(
+        tmp_path: Path) -> None:
+    producer = RecordingProducer()
+    early, late = ViewsStage(producer.calls, tmp_path / "early", True), ViewsStage(producer.calls, tmp_path, False)
+    late.name = "late-views"
+    late.input_topics = ("src-late",)
+    for stage in (early, late):
+        stage.table.open(0)
+    worker = BatchWorker(WorkerConfig("group", {"bootstrap.servers": "127.0.0.1:9", "log_level": "0"}),
+                         [early, late])
+    worker._emitter = Emitter(producer)  # type: ignore[arg-type]
+    try:
+        worker._process([InputRecord("src", 0, 0, b"SKU-1", json.dumps({"id": "e1", "qty": 2}).encode(), (), 0),
+                         InputRecord("src-late", 0, 0, b"SKU-2", json.dumps({"id": "e2", "qty": 1}).encode(), (), 0)])
+        worker._commit([])
+    finally:
+        worker._consumer.close()
+        for stage in (early, late):
+            stage.table.close_all()
+
+    calls = producer.calls
+    assert calls.count(("views", "early")) == 1 and calls.count(("views", "after commit")) == 2, calls
+    assert calls.index(("views", "early")) < calls.index(("flush", "")), calls  # before any acknowledgement
+    assert calls.index(("views", "after commit")) > max(i for i, c in enumerate(calls) if c == ("flush", ""))
+
+
 class TwoTablesStage:
     """A stage whose second table refers to its first (as the order owner's orders refer to its ERP outbox)."""
     name = "two-tables"
