@@ -263,9 +263,10 @@ def notes(results: dict[str, dict[str, Any]]) -> list[str]:
         text += (f" The worker took {t['worker_records_in']:,} records in {t['worker_batches']:,} batches "
                  f"({per_batch:,.0f} a batch): each event waits for the batch in progress to finish, then is taken "
                  f"with whatever else has arrived (a batch never waits to fill), source → intake → SKU owner in one "
-                 f"batch; each batch ends with two producer flushes that wait for the broker's acknowledgements "
-                 f"(the outputs, then the changelog: a restore must never find state whose outputs were not sent), "
-                 f"the Redis write, and an asynchronous offset commit. The embedded broker is the busiest process.")
+                 f"batch; each batch ends with the Redis snapshot write, then two producer flushes that wait for the "
+                 f"broker's acknowledgements (the outputs, then the changelog: a restore must never find state whose "
+                 f"outputs were not sent) — which the next batch waits for, not this batch's events — and an "
+                 f"asynchronous offset commit. The embedded broker is the busiest process.")
         text += batch_cycle_note(t, "At this rate")
         if low:
             low_batch = low["worker_records_in"] / max(1, low["worker_batches"])

@@ -106,15 +106,20 @@ def wait_for(condition, timeout_s: float = 30.0) -> bool:  # type: ignore[no-unt
     return bool(condition())
 
 
-def test_the_snapshot_catches_up_after_a_crash_between_the_state_and_the_redis_flush(
+def receipts_then_death(flow: Pipeline, settings: Settings, dies_at: str) -> None:
+    """A receipt of i + 2 units for the i-th SKU, taken by a worker that dies at `dies_at` (see `running`)."""
+    for i, sku in enumerate(SKUS):
+        flow.produce(catalog.INVENTORY_MOVEMENTS, sku, events.movement(sku, "EAST", "RECEIVED", i + 2))
+    flow.flush()
+    with running(settings, dies_at=dies_at) as died:
+        assert wait_for(died.is_set), "the first worker never reached its snapshot flush"
+
+
+def test_the_snapshot_catches_up_after_a_crash_at_its_redis_flush(
         broker: Broker, redis_server: RedisServer, tmp_path: Path) -> None:
     settings = pipeline_settings(broker.bootstrap, redis_server.url, tmp_path / "state")
     with pipeline(settings) as flow:
-        for i, sku in enumerate(SKUS):
-            flow.produce(catalog.INVENTORY_MOVEMENTS, sku, events.movement(sku, "EAST", "RECEIVED", i + 2))
-        flow.flush()
-        with running(settings, dies_at="snapshot") as died:
-            assert wait_for(died.is_set), "the first worker never reached its snapshot flush"
+        receipts_then_death(flow, settings, "snapshot")
         client = redis.Redis.from_url(settings.redis_url.get_secret_value())
         assert not client.keys(f"{settings.redis_key_prefix}*avail*")  # it died before writing
 
@@ -136,11 +141,7 @@ def test_snapshot_entries_written_before_a_crash_agree_with_the_state_the_restar
     client = redis.Redis.from_url(settings.redis_url.get_secret_value())
     keys = SnapshotKeys(settings.redis_key_prefix)
     with pipeline(settings) as flow:
-        for i, sku in enumerate(SKUS):
-            flow.produce(catalog.INVENTORY_MOVEMENTS, sku, events.movement(sku, "EAST", "RECEIVED", i + 2))
-        flow.flush()
-        with running(settings, dies_at="after snapshot") as died:
-            assert wait_for(died.is_set), "the first worker never reached its snapshot flush"
+        receipts_then_death(flow, settings, "after snapshot")
         early = {sku: AvailabilityEntry.from_json(raw) for sku in SKUS if (raw := client.get(keys.availability(sku)))}
         assert early, "the first worker died before its snapshot write"
         table = ChangelogTable("inventory_by_sku", DeployedCatalog(settings)[catalog.INVENTORY_CHANGELOG], "",
