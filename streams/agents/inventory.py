@@ -71,6 +71,10 @@ class InventoryStage:
         self.tables = (self.table,)
         self._owner_of: KeyPartitions | None = None  # SKU key -> owning partition of the commands topic
         self._lag_by_source: dict[str, object] = {}  # source system -> its sync_lag_applied histogram child
+        # SKUs whose committed record had no location when this batch first touched them (a location is never
+        # removed): their entries wait for the commit (before_acknowledgements says why)
+        self._unstocked_before_batch: set[bytes] = set()
+        self._held_entries: list[tuple[inv.AvailabilityChanged, dict[str, int]]] = []
         self._updates = {path: metrics.sku_updates.labels(path) for path in ("stored_record", "model")}
         self._updated_this_batch = {"stored_record": 0, "model": 0}
         self.out_topics = {spec: names[spec] for spec in (
@@ -137,6 +141,8 @@ class InventoryStage:
                    out: Emitter) -> None:
         sku = sku_key.decode()
         stored = self.table.get(partition, sku_key)
+        if stored is None or not inv.is_stocked_record(stored):
+            self._unstocked_before_batch.add(sku_key)
         facts = self._facts(items, out)
         newest = items[-1][0].source  # the consumed record (a handed-over command names its source event's)
         offsets = {f"{newest.topic}:{newest.partition}": newest.offset}
@@ -240,7 +246,7 @@ class InventoryStage:
         not have reached Redis (the flush follows the state). Stage the SKU's current entry again; the
         version-guarded write leaves Redis alone when it did arrive."""
         if self.sink is not None and inv.is_known(state):
-            self.sink.stage(availability_changed(state, self.policy, last_id), offsets)
+            self._stage_entry(availability_changed(state, self.policy, last_id), offsets, state.sku.encode())
 
     def _publish_decision(self, decision: inv.InventoryDecision, version: int, correlation: str, now_ms: int,
                           out: Emitter) -> None:
@@ -272,7 +278,13 @@ class InventoryStage:
         out.send(changes, key, changes_value, headers)
         out.send(snapshot, key, snapshot_value, headers)
         if self.sink is not None:
-            self.sink.stage(decision, offsets)
+            self._stage_entry(decision, offsets, key)
+
+    def _stage_entry(self, decision: inv.AvailabilityChanged, offsets: dict[str, int], sku_key: bytes) -> None:
+        if sku_key in self._unstocked_before_batch:
+            self._held_entries.append((decision, offsets))
+        else:
+            self.sink.stage(decision, offsets)  # type: ignore[union-attr]
 
     def _unknown_sku(self, fact: inv.ReservationRequested, command: Command, now_ms: int, out: Emitter) -> None:
         correlation = _correlation(command)
@@ -293,12 +305,21 @@ class InventoryStage:
 
     def before_acknowledgements(self) -> None:
         """The batch's snapshot entries, written before its outputs and changelog are acknowledged (Stage): every
-        fact advances the SKU's version by one and the writer's guard keeps a newer version, so a crash that makes
-        the batch apply again shows the same versions, and figures another interleaving gave are written over."""
+        fact advances a stocked SKU's version by one and the writer's guard keeps a newer version, so a crash that
+        makes the batch apply again shows the same versions, and figures another interleaving gave are written over.
+        Not so for a SKU with no location before the batch: a reservation that meets it unstocked is declined
+        without a version, so a replay that puts the RESERVE before the first receipt would stop a version short
+        of an entry written early. Those entries are written after the commit, as every entry used to be."""
         if self.sink is not None:
             self.sink.flush()
 
     def after_commit(self) -> None:
+        if self.sink is not None and self._held_entries:
+            for decision, offsets in self._held_entries:
+                self.sink.stage(decision, offsets)
+            self.sink.flush()
+        self._held_entries = []
+        self._unstocked_before_batch = set()
         if self.republisher is not None:
             self.republisher.step()  # its chunk goes out with the next batch's flush (or on idle)
 

@@ -28,8 +28,9 @@ class Stage(Protocol):
     # by a guard that keeps a newer version and overwrites the same version with other figures (the availability
     # snapshot). Earlier by the two acknowledgements, such a view may show a batch a crash then applies again: the
     # replay advances the same keys through the same versions from the same facts, the same figures are left
-    # alone and figures a different interleaving of sources gave are written over. The worker looks it up with
-    # getattr; stages without it write their views in after_commit.
+    # alone and figures a different interleaving of sources gave are written over (keys for which a fact may pass
+    # without a version, the stage holds for after_commit). The worker looks it up with getattr; stages without it
+    # write their views in after_commit.
 
     def after_commit(self) -> None:
         """Called once the batch's outputs are acknowledged and its state persisted, before its offsets are
