@@ -71,10 +71,12 @@ class InventoryStage:
         self.tables = (self.table,)
         self._owner_of: KeyPartitions | None = None  # SKU key -> owning partition of the commands topic
         self._lag_by_source: dict[str, object] = {}  # source system -> its sync_lag_applied histogram child
-        # SKUs whose committed record had no location when this batch first touched them (a location is never
-        # removed): their entries wait for the commit (before_acknowledgements says why)
+        # The batch's snapshot entries, staged by before_acknowledgements except those of SKUs that had no location
+        # in the committed state when the batch first touched them (a location is never removed) and that a RESERVE
+        # reached in the batch: they wait for the commit (before_acknowledgements says why).
+        self._batch_entries: list[tuple[bytes, inv.AvailabilityChanged, dict[str, int]]] = []
         self._unstocked_before_batch: set[bytes] = set()
-        self._held_entries: list[tuple[inv.AvailabilityChanged, dict[str, int]]] = []
+        self._reserved_while_unstocked: set[bytes] = set()
         self._updates = {path: metrics.sku_updates.labels(path) for path in ("stored_record", "model")}
         self._updated_this_batch = {"stored_record": 0, "model": 0}
         self.out_topics = {spec: names[spec] for spec in (
@@ -144,6 +146,9 @@ class InventoryStage:
         if stored is None or not inv.is_stocked_record(stored):
             self._unstocked_before_batch.add(sku_key)
         facts = self._facts(items, out)
+        if sku_key in self._unstocked_before_batch and any(
+                isinstance(fact, inv.ReservationRequested) for fact, _ in facts):
+            self._reserved_while_unstocked.add(sku_key)
         newest = items[-1][0].source  # the consumed record (a handed-over command names its source event's)
         offsets = {f"{newest.topic}:{newest.partition}": newest.offset}
         self._observe_lag(items[-1][1], now_ms)
@@ -281,10 +286,7 @@ class InventoryStage:
             self._stage_entry(decision, offsets, key)
 
     def _stage_entry(self, decision: inv.AvailabilityChanged, offsets: dict[str, int], sku_key: bytes) -> None:
-        if sku_key in self._unstocked_before_batch:
-            self._held_entries.append((decision, offsets))
-        else:
-            self.sink.stage(decision, offsets)  # type: ignore[union-attr]
+        self._batch_entries.append((sku_key, decision, offsets))
 
     def _unknown_sku(self, fact: inv.ReservationRequested, command: Command, now_ms: int, out: Emitter) -> None:
         correlation = _correlation(command)
@@ -307,21 +309,28 @@ class InventoryStage:
         """The batch's snapshot entries, written before its outputs and changelog are acknowledged (Stage): every
         fact advances a stocked SKU's version by one and the writer's guard keeps a newer version, so a crash that
         makes the batch apply again shows the same versions, and figures another interleaving gave are written over.
-        Not so for a SKU with no location before the batch: a reservation that meets it unstocked is declined
-        without a version, so a replay that puts the RESERVE before the first receipt would stop a version short
-        of an entry written early. Those entries are written after the commit, as every entry used to be."""
+        Not so for a SKU with no location before the batch that a RESERVE reached in it: a reservation that meets
+        it unstocked is declined without a version, so a replay that puts the RESERVE before the first receipt
+        would stop a version short of an entry written early. Those entries are written after the commit, as every
+        entry used to be."""
         if self.sink is not None:
+            self._stage_entries(held=False)
             self.sink.flush()
 
     def after_commit(self) -> None:
-        if self.sink is not None and self._held_entries:
-            for decision, offsets in self._held_entries:
-                self.sink.stage(decision, offsets)
+        if self.sink is not None and self._reserved_while_unstocked:
+            self._stage_entries(held=True)
             self.sink.flush()
-        self._held_entries = []
-        self._unstocked_before_batch = set()
+        self._batch_entries = []
+        self._unstocked_before_batch, self._reserved_while_unstocked = set(), set()
         if self.republisher is not None:
             self.republisher.step()  # its chunk goes out with the next batch's flush (or on idle)
+
+    def _stage_entries(self, held: bool) -> None:
+        held_skus, sink = self._reserved_while_unstocked, self.sink
+        for sku_key, decision, offsets in self._batch_entries:
+            if (sku_key in held_skus) is held:
+                sink.stage(decision, offsets)  # type: ignore[union-attr]
 
     @property
     def offsets_committable(self) -> bool:
