@@ -71,11 +71,11 @@ class InventoryStage:
         self.tables = (self.table,)
         self._owner_of: KeyPartitions | None = None  # SKU key -> owning partition of the commands topic
         self._lag_by_source: dict[str, object] = {}  # source system -> its sync_lag_applied histogram child
-        # The batch's snapshot entries, staged by before_acknowledgements except those of SKUs that had no location
-        # in the committed state when the batch first touched them (a location is never removed) and that a RESERVE
-        # reached in the batch: they wait for the commit (before_acknowledgements says why).
-        self._batch_entries: list[tuple[bytes, inv.AvailabilityChanged, dict[str, int]]] = []
+        # SKUs that had no location in the committed state when the batch first touched them (a location is never
+        # removed), their entries, and those of them a RESERVE reached in the batch: such entries wait for the
+        # commit (before_acknowledgements says why); every other entry goes to the sink at once.
         self._unstocked_before_batch: set[bytes] = set()
+        self._unstocked_entries: list[tuple[bytes, inv.AvailabilityChanged, dict[str, int]]] = []
         self._reserved_while_unstocked: set[bytes] = set()
         self._updates = {path: metrics.sku_updates.labels(path) for path in ("stored_record", "model")}
         self._updated_this_batch = {"stored_record": 0, "model": 0}
@@ -286,7 +286,10 @@ class InventoryStage:
             self._stage_entry(decision, offsets, key)
 
     def _stage_entry(self, decision: inv.AvailabilityChanged, offsets: dict[str, int], sku_key: bytes) -> None:
-        self._batch_entries.append((sku_key, decision, offsets))
+        if sku_key in self._unstocked_before_batch:  # sorted out once the batch is processed
+            self._unstocked_entries.append((sku_key, decision, offsets))
+        else:
+            self.sink.stage(decision, offsets)  # type: ignore[union-attr]
 
     def _unknown_sku(self, fact: inv.ReservationRequested, command: Command, now_ms: int, out: Emitter) -> None:
         correlation = _correlation(command)
@@ -314,21 +317,21 @@ class InventoryStage:
         would stop a version short of an entry written early. Those entries are written after the commit, as every
         entry used to be."""
         if self.sink is not None:
-            self._stage_entries(held=False)
+            self._stage_unstocked(held=False)
             self.sink.flush()
 
     def after_commit(self) -> None:
         if self.sink is not None and self._reserved_while_unstocked:
-            self._stage_entries(held=True)
+            self._stage_unstocked(held=True)
             self.sink.flush()
-        self._batch_entries = []
+        self._unstocked_entries = []
         self._unstocked_before_batch, self._reserved_while_unstocked = set(), set()
         if self.republisher is not None:
             self.republisher.step()  # its chunk goes out with the next batch's flush (or on idle)
 
-    def _stage_entries(self, held: bool) -> None:
+    def _stage_unstocked(self, held: bool) -> None:
         held_skus, sink = self._reserved_while_unstocked, self.sink
-        for sku_key, decision, offsets in self._batch_entries:
+        for sku_key, decision, offsets in self._unstocked_entries:
             if (sku_key in held_skus) is held:
                 sink.stage(decision, offsets)  # type: ignore[union-attr]
 

@@ -106,20 +106,20 @@ def wait_for(condition, timeout_s: float = 30.0) -> bool:  # type: ignore[no-unt
     return bool(condition())
 
 
-def receipts_then_death(flow: Pipeline, settings: Settings, dies_at: str) -> None:
-    """A receipt of i + 2 units for the i-th SKU, taken by a worker that dies at `dies_at` (see `running`)."""
-    for i, sku in enumerate(SKUS):
-        flow.produce(catalog.INVENTORY_MOVEMENTS, sku, events.movement(sku, "EAST", "RECEIVED", i + 2))
+def receive(flow: Pipeline, quantities: dict[str, int]) -> None:
+    """A receipt at EAST per SKU, produced and flushed."""
+    for sku, quantity in quantities.items():
+        flow.produce(catalog.INVENTORY_MOVEMENTS, sku, events.movement(sku, "EAST", "RECEIVED", quantity))
     flow.flush()
-    with running(settings, dies_at=dies_at) as died:
-        assert wait_for(died.is_set), "the first worker never reached its snapshot flush"
 
 
 def test_the_snapshot_catches_up_after_a_crash_at_its_redis_flush(
         broker: Broker, redis_server: RedisServer, tmp_path: Path) -> None:
     settings = pipeline_settings(broker.bootstrap, redis_server.url, tmp_path / "state")
     with pipeline(settings) as flow:
-        receipts_then_death(flow, settings, "snapshot")
+        receive(flow, {sku: i + 2 for i, sku in enumerate(SKUS)})
+        with running(settings, dies_at="snapshot") as died:
+            assert wait_for(died.is_set), "the first worker never reached its snapshot flush"
         client = redis.Redis.from_url(settings.redis_url.get_secret_value())
         assert not client.keys(f"{settings.redis_key_prefix}*avail*")  # it died before writing
 
@@ -149,14 +149,10 @@ def test_snapshot_entries_written_before_a_crash_agree_with_the_state_the_restar
         return None if raw is None else AvailabilityEntry.from_json(raw)  # type: ignore[arg-type]
 
     with pipeline(settings) as flow:
-        for i, sku in enumerate(SKUS):
-            flow.produce(catalog.INVENTORY_MOVEMENTS, sku, events.movement(sku, "EAST", "RECEIVED", i + 2))
-        flow.flush()
+        receive(flow, {sku: i + 2 for i, sku in enumerate(SKUS)})
         with running(settings):  # stocked: version 1, durable
             assert all(snapshot_total(flow, sku, expected=i + 2, timeout_s=30) == i + 2 for i, sku in enumerate(SKUS))
-        for sku in [*SKUS, new_sku]:
-            flow.produce(catalog.INVENTORY_MOVEMENTS, sku, events.movement(sku, "EAST", "RECEIVED", 1))
-        flow.flush()
+        receive(flow, {sku: 1 for sku in [*SKUS, new_sku]})
         with running(settings, dies_at="after snapshot") as died:
             assert wait_for(died.is_set), "the second worker never reached its snapshot flush"
         early, early_new = {sku: entry(sku) for sku in SKUS}, entry(new_sku)
