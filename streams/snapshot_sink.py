@@ -21,7 +21,7 @@ class RedisAvailabilitySink:
         self.writer, self.metrics = writer, metrics
         self._outage_logged = False
         self._retry_at = 0.0
-        self._visible_lag = metrics.sync_lag_visible.labels("distflow")
+        metrics.sync_lag_visible.observe_many((), "distflow")  # the series is there from the start, at 0
 
     @property
     def pending(self) -> int:
@@ -57,11 +57,9 @@ class RedisAvailabilitySink:
             self._outage_logged = False
         if result.entries:  # only what this flush wrote
             self.metrics.snapshot_flush_entries.observe(len(result.entries))
-        entry_age, visible_lag = self.metrics.snapshot_entry_age, self._visible_lag
-        for entry in result.entries:
-            age_s = max(0.0, (now_ms - entry.as_of_ms) / 1000)
-            entry_age.observe(age_s)
-            visible_lag.observe(age_s)
+        ages = [max(0.0, (now_ms - entry.as_of_ms) / 1000) for entry in result.entries]
+        self.metrics.snapshot_entry_age.observe_many(ages)
+        self.metrics.sync_lag_visible.observe_many(ages, "distflow")
 
 
 def snapshot_entry(decision: AvailabilityChanged, source_offsets: dict[str, int]) -> AvailabilityEntry:

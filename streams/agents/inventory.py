@@ -70,7 +70,7 @@ class InventoryStage:
                                     inventory_table_codec(), state_dir, cache_bytes=STATE_CACHE_BYTES)
         self.tables = (self.table,)
         self._owner_of: KeyPartitions | None = None  # SKU key -> owning partition of the commands topic
-        self._lag_by_source: dict[str, object] = {}  # source system -> its sync_lag_applied histogram child
+        self._lags_by_source: dict[str, list[float]] = {}  # this batch's sync lags, observed once per batch
         # SKUs that had no location in the committed state when the batch first touched them (a location is never
         # removed), their entries, and those of them a RESERVE reached in the batch: such entries wait for the
         # commit (before_acknowledgements says why); every other entry goes to the sink at once.
@@ -93,6 +93,7 @@ class InventoryStage:
 
     def process(self, records: Sequence[InputRecord], out: Emitter) -> None:
         self._updated_this_batch = {"stored_record": 0, "model": 0}
+        self._lags_by_source = {}
         by_sku: dict[tuple[int, bytes], list[tuple[InputRecord, Command]]] = {}
         owner_of = self._owners()
         for record, command in zip(records, self._commands(records)):
@@ -112,6 +113,8 @@ class InventoryStage:
         for path, count in self._updated_this_batch.items():  # one metric update per path per batch
             if count:
                 self._updates[path].inc(count)  # type: ignore[attr-defined]
+        for source, lags in self._lags_by_source.items():
+            self.metrics.sync_lag_applied.observe_many(lags, source)
 
     def _commands(self, records: Sequence[InputRecord]) -> list[Command | DecodeError]:
         """Consumed commands decoded in one pass; handed-over ones are already records."""
@@ -229,10 +232,10 @@ class InventoryStage:
         envelope: dict[str, object] = command["envelope"]  # type: ignore[assignment]
         lag_s = max(0.0, (now_ms - int(envelope["occurred_at"])) / 1000)  # type: ignore[call-overload]
         source = str(envelope.get("source", "unknown"))
-        histogram = self._lag_by_source.get(source)
-        if histogram is None:
-            histogram = self._lag_by_source[source] = self.metrics.sync_lag_applied.labels(source)
-        histogram.observe(lag_s)  # type: ignore[attr-defined]
+        lags = self._lags_by_source.get(source)
+        if lags is None:
+            lags = self._lags_by_source[source] = []
+        lags.append(lag_s)
 
     def _apply_run(self, state: inv.SkuInventory, run: list[tuple[inv.InventoryFact, Command]],
                    out: Emitter) -> tuple[inv.SkuInventory, inv.AvailabilityChanged | None, bool]:
