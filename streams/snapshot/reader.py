@@ -5,6 +5,7 @@ import asyncio
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -16,6 +17,11 @@ from streams.snapshot.keys import SnapshotKeys
 
 POLL_FIRST_S = 0.005
 POLL_MAX_S = 0.025
+# Entries decoded by their stored bytes, as the checkout read model's items and prices are: the same bytes always
+# decode to the same entry, and a rewritten entry is other bytes (the writer stamps written_at_ms), so a hit is
+# never stale. A cart read takes its SKUs' entries straight from Redis in its one script call; without this each of
+# them was parsed and checked again on every cart. Bounded like those (a few MB per API process).
+DECODED_ENTRIES = 16_384
 
 
 class SnapshotUnavailable(RuntimeError):
@@ -134,9 +140,14 @@ def decoded_entry(sku: str, raw: bytes | str | None) -> AvailabilityEntry | None
     if raw is None:
         return None
     try:
-        entry = AvailabilityEntry.from_json(raw)
+        entry = _entry_of(raw)
     except UnreadableEntry as error:
         raise SnapshotEntryUnreadable(sku, str(error)) from error
     if entry.sku != sku:
         raise SnapshotEntryUnreadable(sku, f"it holds SKU {entry.sku!r}")
     return entry
+
+
+@lru_cache(maxsize=DECODED_ENTRIES)
+def _entry_of(raw: bytes | str) -> AvailabilityEntry:
+    return AvailabilityEntry.from_json(raw)
