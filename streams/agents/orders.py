@@ -9,7 +9,6 @@ held facts) fire from the deadlines stored in the orders.
 """
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -303,7 +302,7 @@ class OrderStage:
 def _command_fact(command: Record) -> o.OrderFact:
     if command.get("fact_format", 1) != 1:
         raise ValueError(f"unknown order fact format {command.get('fact_format')!r}")
-    fact = fact_from_record(json.loads(str(command["fact_json"])))
+    fact = fact_from_record(orjson.loads(str(command["fact_json"])))
     if fact.order_id != command["order_id"]:
         raise ValueError(f"the fact is for order {fact.order_id!r} but the command for {command['order_id']!r}")
     return fact

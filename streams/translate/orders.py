@@ -6,9 +6,10 @@ record with the reason, so nothing reaches the saga half-understood.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
+
+import orjson
 
 from processors import orders as o
 from processors.orders.records import fact_to_record
@@ -31,7 +32,7 @@ def order_command(source: Record, fact: o.OrderFact) -> OrderCommand:
     envelope["causation_id"] = envelope["event_id"]
     record: Record = {"envelope": envelope, "order_id": fact.order_id, "fact_type": type(fact).__name__,
                       "fact_format": FACT_FORMAT,
-                      "fact_json": json.dumps(fact_to_record(fact), separators=(",", ":"))}
+                      "fact_json": orjson.dumps(fact_to_record(fact)).decode()}
     return OrderCommand(fact.order_id, record)
 
 
