@@ -1,0 +1,115 @@
+"""The SKU owner's CPU per event, in process: a low-noise figure to compare two trees by (not a target benchmark).
+
+    python -m bench.sku_owner_in_process   (BENCH_SKU_OWNER_EVENTS, BENCH_SKU_OWNER_SKUS, BENCH_SKU_OWNER_REPEATS,
+                                            BENCH_BATCH_MAX_RECORDS)
+
+End to end (`bench.inventory_path`) one run differs from the next by ±5 µs per event on these machines, more than a
+step of a few µs is worth. Here the real `InventoryStage` gets receipt commands as intake hands them over (one
+batch of BENCH_BATCH_MAX_RECORDS at a time, each SKU's owner partition), with the worker's GC settings, and runs a
+batch as the engine does: process, the early snapshot write (a real redis-server, the real SnapshotWriter), the
+changelog encoding and the RocksDB write batch, after_commit. The producer has no broker: its produce calls queue
+locally and are purged after each batch, so its acknowledgement waits (not CPU of this thread) are left out. Each
+repeat starts from empty state under a fresh Redis key prefix; the partitions' snapshot markers are set first, so
+no republish runs. Printed: µs of process CPU per event for each repeat, the best and the mean.
+
+To compare two trees, alternate them: `git worktree add /tmp/base <rev>`, then run this module with
+`PYTHONPATH=/tmp/base` and without, several times each (docs/performance.md quotes such pairs).
+"""
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import env_int, heading, now_ms, stack, unique
+
+PARTITIONS = 4
+
+
+def receipt(i: int, skus: int, at: int) -> tuple[str, dict[str, Any]]:
+    """The internal/inventory_command intake makes of a RECEIVED movement."""
+    sku = f"SKU-{i % skus:06d}"
+    envelope = {"event_id": f"mv-{i}", "event_type": "RECEIVE", "source": "wms", "correlation_id": f"corr-{i}",
+                "causation_id": f"wms-{i}", "occurred_at": at, "produced_at": at}
+    return sku, {"envelope": envelope, "command": "RECEIVE", "sku": sku, "location": "EAST" if i % 2 else "WEST",
+                 "quantity": 1, "order_id": None, "line_id": None, "ordered_at": None, "preferred_locations": [],
+                 "max_locations": 1, "reason": None, "reference": None, "from_status": None, "to_status": None,
+                 "as_of": None}
+
+
+def one_repeat(redis_url: str, workdir: Path, events: int, skus: int, batch: int) -> float:
+    from confluent_kafka import Producer
+    from prometheus_client import CollectorRegistry
+
+    from streams.agents.inventory import InventoryStage
+    from streams.app import inventory_policy
+    from streams.engine.emitter import Emitter
+    from streams.engine.records import InputRecord
+    from streams.metrics import WorkerMetrics
+    from streams.settings import Settings
+    from streams.snapshot_sink import build_snapshot_sink
+    from streams.topic_names import DeployedCatalog
+    from topics.codec import build_codec
+    from topics.partitioning import partition_for
+
+    prefix = unique("own")
+    settings = Settings(topic_prefix=f"{prefix}.", redis_url=redis_url, redis_key_prefix=f"{prefix}:")  # type: ignore[arg-type]
+    metrics = WorkerMetrics.create(CollectorRegistry())
+    sink = build_snapshot_sink(settings, metrics)
+    stage = InventoryStage(build_codec(settings), DeployedCatalog(settings), inventory_policy(settings), metrics,
+                           sink, workdir / prefix)
+    stage.on_partition_count(PARTITIONS)
+    for partition in range(PARTITIONS):
+        stage.table.open(partition)
+    sink.mark_published(list(range(PARTITIONS)))
+    producer = Producer({"bootstrap.servers": "127.0.0.1:9", "log_level": 0, "linger.ms": 100,
+                         "queue.buffering.max.messages": 2_000_000, "queue.buffering.max.kbytes": 2_000_000})
+    out, at = Emitter(producer), now_ms()
+    batches = []
+    for start in range(0, events, batch):
+        records = []
+        for i in range(start, min(events, start + batch)):
+            sku, command = receipt(i, skus, at + i)
+            key = sku.encode()
+            source = InputRecord("wms.inventory-movements", 0, i, key, b"", (), at)
+            records.append(InputRecord(stage.topic, partition_for(key, PARTITIONS), -1, key, None, (), at, command,
+                                       source))
+        batches.append(records)
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)  # the worker's (WorkerConfig.gc_thresholds)
+    started = time.process_time()
+    for offset, records in enumerate(batches):
+        stage.process(records, out)
+        stage.before_acknowledgements()
+        for table in stage.tables:
+            table.encode_batch()
+            table.persist({partition: offset for partition in range(PARTITIONS)})
+        stage.after_commit()
+        out.reset()
+        producer.purge()
+        producer.poll(0)
+    spent = time.process_time() - started
+    gc.unfreeze()
+    for table in stage.tables:
+        table.close_all()
+    return spent / events * 1e6
+
+
+def run() -> dict[str, Any]:
+    events = env_int("BENCH_SKU_OWNER_EVENTS", 100_000)
+    skus = env_int("BENCH_SKU_OWNER_SKUS", 50_000)
+    repeats = env_int("BENCH_SKU_OWNER_REPEATS", 5)
+    batch = env_int("BENCH_BATCH_MAX_RECORDS", 5_000)
+    heading(f"SKU owner in process: {events:,} receipts over {skus:,} SKUs, batches of {batch:,}, {repeats} repeats")
+    with stack("sku-owner", broker=False) as st:
+        figures = [one_repeat(st.redis_url, st.workdir, events, skus, batch) for _ in range(repeats)]
+    print("  per repeat      " + " ".join(f"{figure:.1f}" for figure in figures) + " µs of CPU per event")
+    print(f"  best / mean     {min(figures):.1f} / {statistics.mean(figures):.1f} µs of CPU per event")
+    return {"us_per_event": figures, "best": min(figures), "mean": statistics.mean(figures)}
+
+
+if __name__ == "__main__":
+    run()
