@@ -1,0 +1,143 @@
+"""The order owner's CPU per order, in process: a low-noise figure to compare two trees by (not a target benchmark).
+
+    python -m bench.order_owner_in_process   (BENCH_ORDER_OWNER_ORDERS, BENCH_ORDER_OWNER_REPEATS,
+                                              BENCH_BATCH_MAX_RECORDS)
+
+The saga's order owner as `bench.order_saga` drives it, without the broker: each order of 3 stocked lines arrives
+as its order command (intake's internal/order_command, Avro-encoded as consumed), then, in a later batch, its 3
+reservation answers (internal/reservation_result, RESERVED). Batches of BENCH_BATCH_MAX_RECORDS run as the engine
+runs them: process (decode, the saga model, RESERVEs and status records encoded and produced, the ERP command into
+the outbox), the changelog encoding and RocksDB write batch, after_commit (the Redis order view, a real
+redis-server). Produce calls queue locally and are purged; the worker's GC settings. The RESERVEs are encoded and
+produced, as when a SKU's owner is another worker (with one worker they are handed over in process instead: three
+Avro encodes per order fewer). Printed: µs of process CPU per order (both visits) for each repeat, the best and the
+mean. Compare two trees by alternating them, as `bench.sku_owner_in_process` says.
+"""
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import env_int, heading, now_ms, stack, unique
+
+PARTITIONS = 4
+LINES = 3
+
+
+def _envelope(event_id: str, event_type: str, source: str, correlation_id: str, at: int) -> dict[str, Any]:
+    return {"event_id": event_id, "event_type": event_type, "source": source, "correlation_id": correlation_id,
+            "causation_id": None, "occurred_at": at, "produced_at": at}
+
+
+def order_placed(order_id: str, at: int) -> dict[str, Any]:
+    """A commerce/order_placed event of 3 stocked lines."""
+    number = int(order_id.rsplit("-", 1)[1])
+    lines = [{"line_id": f"L{n}", "sku": f"SKU-{(number * LINES + n) % 20_000:06d}", "quantity": n,
+              "unit_price": "10.00", "price_reference": None, "fulfilment_kind": "STOCKED", "supplier_id": None}
+             for n in range(1, LINES + 1)]
+    return {"envelope": _envelope(f"placed-{order_id}", "OrderPlaced", "commerce", f"corr-{order_id}", at),
+            "order_id": order_id, "channel": "web",
+            "customer": {"customer_id": "CUST-1", "customer_group": None, "account_number": None},
+            "lines": lines, "currency": "EUR", "ship_by": None, "shipping_address": None}
+
+
+def reservation_answer(order_id: str, line: dict[str, Any], at: int) -> dict[str, Any]:
+    """What the SKU owner answers a RESERVE met from stock (internal/reservation_result)."""
+    caused_by = f"reserve:{order_id}:{line['line_id']}"
+    return {"envelope": {**_envelope(f"reservation:{caused_by}:RESERVED", "ReservationResult", "distflow",
+                                     f"corr-{order_id}", at), "causation_id": caused_by},
+            "order_id": order_id, "line_id": line["line_id"], "sku": line["sku"], "status": "RESERVED",
+            "reserved": [{"location": "EAST", "quantity": line["quantity"]}], "allocated": [], "released": [],
+            "backordered": 0, "inventory_version": 1}
+
+
+def one_repeat(redis_url: str, workdir: Path, orders: int, batch: int) -> float:
+    from confluent_kafka import Producer
+    from prometheus_client import CollectorRegistry
+
+    from processors import orders as o
+    from streams.agents.orders import OrderStage
+    from streams.app import build_order_view, erp_rate_limit
+    from streams.engine.emitter import Emitter
+    from streams.engine.records import InputRecord
+    from streams.metrics import WorkerMetrics
+    from streams.settings import Settings
+    from streams.topic_names import DeployedCatalog
+    from streams.translate import orders as translate
+    from topics import catalog
+    from topics.codec import build_codec
+    from topics.partitioning import partition_for
+
+    prefix = unique("own")
+    settings = Settings(topic_prefix=f"{prefix}.", redis_url=redis_url, redis_key_prefix=f"{prefix}:")  # type: ignore[arg-type]
+    codec = build_codec(settings)
+    stage = OrderStage(codec, DeployedCatalog(settings), o.OrderPolicy(), erp_rate_limit(settings),
+                       WorkerMetrics.create(CollectorRegistry()), build_order_view(settings), workdir / prefix)
+    stage.on_partition_count(PARTITIONS)
+    for table in stage.tables:
+        for partition in range(PARTITIONS):
+            table.open(partition)
+    producer = Producer({"bootstrap.servers": "127.0.0.1:9", "log_level": 0, "linger.ms": 100,
+                         "queue.buffering.max.messages": 2_000_000, "queue.buffering.max.kbytes": 2_000_000})
+    out, at = Emitter(producer), now_ms()
+    commands_schema = catalog.ORDER_COMMANDS.value_schema or ""
+    results_schema = catalog.RESERVATION_RESULTS.value_schema or ""
+
+    def consumed(topic: str, order_id: str, offset: int, value: bytes) -> InputRecord:
+        key = order_id.encode()
+        return InputRecord(topic, partition_for(key, PARTITIONS), offset, key, value, (), at)
+
+    commands, answers = [], []
+    for n in range(orders):
+        order_id = f"O-{n:07d}"
+        placed = order_placed(order_id, at)
+        for command in translate.order_placed(placed, at):
+            commands.append(consumed(stage.commands_topic, order_id, n,
+                                     codec.encode(stage.commands_topic, commands_schema, command.record)))
+        for line in placed["lines"]:
+            answers.append(consumed(stage.results_topic, order_id, len(answers),
+                                    codec.encode(stage.results_topic, results_schema,
+                                                 reservation_answer(order_id, line, at))))
+    per_batch = max(1, batch // (1 + LINES))  # orders per batch pair: a batch of commands, then one of answers
+    pairs = [(commands[start:start + per_batch], answers[start * LINES:(start + per_batch) * LINES])
+             for start in range(0, orders, per_batch)]
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)  # the worker's (WorkerConfig.gc_thresholds)
+    started, offset = time.process_time(), 0
+    for pair in pairs:
+        for records in pair:
+            stage.process(records, out)
+            for table in stage.tables:
+                table.encode_batch()
+                table.persist({partition: offset for partition in range(PARTITIONS)})
+            stage.after_commit()
+            out.reset()
+            producer.purge()
+            producer.poll(0)
+            offset += 1
+    spent = time.process_time() - started
+    gc.unfreeze()
+    for table in stage.tables:
+        table.close_all()
+    return spent / orders * 1e6
+
+
+def run() -> dict[str, Any]:
+    orders = env_int("BENCH_ORDER_OWNER_ORDERS", 15_000)
+    repeats = env_int("BENCH_ORDER_OWNER_REPEATS", 3)
+    batch = env_int("BENCH_BATCH_MAX_RECORDS", 5_000)
+    heading(f"Order owner in process: {orders:,} orders of {LINES} lines (command, then {LINES} answers), "
+            f"records per batch {batch:,}, {repeats} repeats")
+    with stack("order-owner", broker=False) as st:
+        figures = [one_repeat(st.redis_url, st.workdir, orders, batch) for _ in range(repeats)]
+    print("  per repeat      " + " ".join(f"{figure:.0f}" for figure in figures) + " µs of CPU per order")
+    print(f"  best / mean     {min(figures):.0f} / {statistics.mean(figures):.0f} µs of CPU per order")
+    return {"us_per_order": figures, "best": min(figures), "mean": statistics.mean(figures)}
+
+
+if __name__ == "__main__":
+    run()
