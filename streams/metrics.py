@@ -57,9 +57,9 @@ class ConsumerLagCollector(Collector):
 class BatchHistogram(Collector):
     """A histogram fed a batch's observations at once, for values the worker has per record or per SKU (sync lag,
     snapshot entry age): a bisect per value and one locked update per batch, where prometheus_client's Histogram
-    takes a lock and scans its buckets for every observation (~1 µs each; three per inventory event were ~4 % of
-    the worker's CPU). Exposed as that Histogram exposes the same observations (cumulative buckets up to +Inf,
-    _count, _sum; tests/unit/streams/test_batch_histogram.py), without the _created series."""
+    takes a lock and scans its buckets for every observation (~1 µs each, three per inventory event: ~3 % of the
+    worker's CPU). Exposed as that Histogram exposes the same observations (cumulative buckets up to +Inf, _count,
+    _sum; tests/unit/streams/test_batch_histogram.py), without the _created series."""
 
     def __init__(self, name: str, documentation: str, labelnames: Sequence[str], buckets: Sequence[float],
                  registry: CollectorRegistry) -> None:
