@@ -15,13 +15,11 @@ mean. Compare two trees by alternating them, as `bench.sku_owner_in_process` say
 """
 from __future__ import annotations
 
-import gc
-import statistics
-import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import env_int, heading, now_ms, stack, unique
+from bench.common import env_int, heading, now_ms, stack
+from bench.in_process import cpu_of_batches, report, scratch_settings
 
 PARTITIONS = 4
 LINES = 3
@@ -55,24 +53,20 @@ def reservation_answer(order_id: str, line: dict[str, Any], at: int) -> dict[str
 
 
 def one_repeat(redis_url: str, workdir: Path, orders: int, batch: int) -> float:
-    from confluent_kafka import Producer
     from prometheus_client import CollectorRegistry
 
     from processors import orders as o
     from streams.agents.orders import OrderStage
     from streams.app import build_order_view, erp_rate_limit
-    from streams.engine.emitter import Emitter
     from streams.engine.records import InputRecord
     from streams.metrics import WorkerMetrics
-    from streams.settings import Settings
     from streams.topic_names import DeployedCatalog
     from streams.translate import orders as translate
     from topics import catalog
     from topics.codec import build_codec
     from topics.partitioning import partition_for
 
-    prefix = unique("own")
-    settings = Settings(topic_prefix=f"{prefix}.", redis_url=redis_url, redis_key_prefix=f"{prefix}:")  # type: ignore[arg-type]
+    prefix, settings = scratch_settings(redis_url)
     codec = build_codec(settings)
     stage = OrderStage(codec, DeployedCatalog(settings), o.OrderPolicy(), erp_rate_limit(settings),
                        WorkerMetrics.create(CollectorRegistry()), build_order_view(settings), workdir / prefix)
@@ -80,9 +74,7 @@ def one_repeat(redis_url: str, workdir: Path, orders: int, batch: int) -> float:
     for table in stage.tables:
         for partition in range(PARTITIONS):
             table.open(partition)
-    producer = Producer({"bootstrap.servers": "127.0.0.1:9", "log_level": 0, "linger.ms": 100,
-                         "queue.buffering.max.messages": 2_000_000, "queue.buffering.max.kbytes": 2_000_000})
-    out, at = Emitter(producer), now_ms()
+    at = now_ms()
     commands_schema = catalog.ORDER_COMMANDS.value_schema or ""
     results_schema = catalog.RESERVATION_RESULTS.value_schema or ""
 
@@ -104,25 +96,7 @@ def one_repeat(redis_url: str, workdir: Path, orders: int, batch: int) -> float:
     per_batch = max(1, batch // (1 + LINES))  # orders per batch pair: a batch of commands, then one of answers
     pairs = [(commands[start:start + per_batch], answers[start * LINES:(start + per_batch) * LINES])
              for start in range(0, orders, per_batch)]
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)  # the worker's (WorkerConfig.gc_thresholds)
-    started, offset = time.process_time(), 0
-    for pair in pairs:
-        for records in pair:
-            stage.process(records, out)
-            for table in stage.tables:
-                table.encode_batch()
-                table.persist({partition: offset for partition in range(PARTITIONS)})
-            stage.after_commit()
-            out.reset()
-            producer.purge()
-            producer.poll(0)
-            offset += 1
-    spent = time.process_time() - started
-    gc.unfreeze()
-    for table in stage.tables:
-        table.close_all()
+    spent = cpu_of_batches(stage, [records for pair in pairs for records in pair], PARTITIONS)
     return spent / orders * 1e6
 
 
@@ -134,9 +108,7 @@ def run() -> dict[str, Any]:
             f"records per batch {batch:,}, {repeats} repeats")
     with stack("order-owner", broker=False) as st:
         figures = [one_repeat(st.redis_url, st.workdir, orders, batch) for _ in range(repeats)]
-    print("  per repeat      " + " ".join(f"{figure:.0f}" for figure in figures) + " µs of CPU per order")
-    print(f"  best / mean     {min(figures):.0f} / {statistics.mean(figures):.0f} µs of CPU per order")
-    return {"us_per_order": figures, "best": min(figures), "mean": statistics.mean(figures)}
+    return report(figures, "order", 0)
 
 
 if __name__ == "__main__":

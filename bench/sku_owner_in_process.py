@@ -17,13 +17,11 @@ To compare two trees, alternate them: `git worktree add /tmp/base <rev>`, then r
 """
 from __future__ import annotations
 
-import gc
-import statistics
-import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import env_int, heading, now_ms, stack, unique
+from bench.common import env_int, heading, now_ms, stack
+from bench.in_process import cpu_of_batches, report, scratch_settings
 
 PARTITIONS = 4
 
@@ -40,22 +38,18 @@ def receipt(i: int, skus: int, at: int) -> tuple[str, dict[str, Any]]:
 
 
 def one_repeat(redis_url: str, workdir: Path, events: int, skus: int, batch: int) -> float:
-    from confluent_kafka import Producer
     from prometheus_client import CollectorRegistry
 
     from streams.agents.inventory import InventoryStage
     from streams.app import inventory_policy
-    from streams.engine.emitter import Emitter
     from streams.engine.records import InputRecord
     from streams.metrics import WorkerMetrics
-    from streams.settings import Settings
     from streams.snapshot_sink import build_snapshot_sink
     from streams.topic_names import DeployedCatalog
     from topics.codec import build_codec
     from topics.partitioning import partition_for
 
-    prefix = unique("own")
-    settings = Settings(topic_prefix=f"{prefix}.", redis_url=redis_url, redis_key_prefix=f"{prefix}:")  # type: ignore[arg-type]
+    prefix, settings = scratch_settings(redis_url)
     metrics = WorkerMetrics.create(CollectorRegistry())
     sink = build_snapshot_sink(settings, metrics)
     stage = InventoryStage(build_codec(settings), DeployedCatalog(settings), inventory_policy(settings), metrics,
@@ -64,10 +58,8 @@ def one_repeat(redis_url: str, workdir: Path, events: int, skus: int, batch: int
     for partition in range(PARTITIONS):
         stage.table.open(partition)
     sink.mark_published(list(range(PARTITIONS)))
-    producer = Producer({"bootstrap.servers": "127.0.0.1:9", "log_level": 0, "linger.ms": 100,
-                         "queue.buffering.max.messages": 2_000_000, "queue.buffering.max.kbytes": 2_000_000})
-    out, at = Emitter(producer), now_ms()
     batches = []
+    at = now_ms()
     for start in range(0, events, batch):
         records = []
         for i in range(start, min(events, start + batch)):
@@ -77,24 +69,7 @@ def one_repeat(redis_url: str, workdir: Path, events: int, skus: int, batch: int
             records.append(InputRecord(stage.topic, partition_for(key, PARTITIONS), -1, key, None, (), at, command,
                                        source))
         batches.append(records)
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)  # the worker's (WorkerConfig.gc_thresholds)
-    started = time.process_time()
-    for offset, records in enumerate(batches):
-        stage.process(records, out)
-        stage.before_acknowledgements()
-        for table in stage.tables:
-            table.encode_batch()
-            table.persist({partition: offset for partition in range(PARTITIONS)})
-        stage.after_commit()
-        out.reset()
-        producer.purge()
-        producer.poll(0)
-    spent = time.process_time() - started
-    gc.unfreeze()
-    for table in stage.tables:
-        table.close_all()
+    spent = cpu_of_batches(stage, batches, PARTITIONS)
     return spent / events * 1e6
 
 
@@ -106,9 +81,7 @@ def run() -> dict[str, Any]:
     heading(f"SKU owner in process: {events:,} receipts over {skus:,} SKUs, batches of {batch:,}, {repeats} repeats")
     with stack("sku-owner", broker=False) as st:
         figures = [one_repeat(st.redis_url, st.workdir, events, skus, batch) for _ in range(repeats)]
-    print("  per repeat      " + " ".join(f"{figure:.1f}" for figure in figures) + " µs of CPU per event")
-    print(f"  best / mean     {min(figures):.1f} / {statistics.mean(figures):.1f} µs of CPU per event")
-    return {"us_per_event": figures, "best": min(figures), "mean": statistics.mean(figures)}
+    return report(figures, "event", 1)
 
 
 if __name__ == "__main__":
