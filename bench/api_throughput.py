@@ -292,7 +292,7 @@ async def paced(base: str | Sequence[str], requests: Requests, kind: str, rate: 
             due = min(total, int((loop.time() - start) * rate) + 1)
             while i < due:
                 if i == warm:
-                    cpu_before = (server_cpu_s(), cpu_seconds(redis_pid) if redis_pid else 0.0)
+                    cpu_before = (server_cpu_s(), cpu_seconds(redis_pid) if redis_pid else 0.0, cpu_seconds())
                     wall_before = loop.time()
                 if len(tasks) >= max_in_flight:  # the API is this far behind: shed, count, go on (bounded run)
                     if i >= warm:
@@ -311,10 +311,11 @@ async def paced(base: str | Sequence[str], requests: Requests, kind: str, rate: 
     answered = max(1, len(latencies) + sum(errors.values()))
     server_cpu = server_cpu_s() - cpu_before[0]
     redis_cpu = (cpu_seconds(redis_pid) - cpu_before[1]) if redis_pid else 0.0
+    client_cpu = cpu_seconds() - cpu_before[2]  # this process: the load generator shares the machine
     return {"requests": measured, "errors": sum(errors.values()), "errors_by_status": errors, "shed": shed,
             "rps": len(latencies) / wall, **latency_summary(latencies),
             "server_cpu_us_per_req": server_cpu / answered * 1e6, "server_cpu_share": server_cpu / wall,
-            "redis_cpu_us_per_req": redis_cpu / answered * 1e6}
+            "redis_cpu_us_per_req": redis_cpu / answered * 1e6, "client_cpu_us_per_req": client_cpu / answered * 1e6}
 
 
 async def saturated(base: str, requests: Requests, kind: str, concurrency: int, seconds: float,

@@ -200,6 +200,30 @@ def batch_cycle_note(phase: dict[str, Any], where: str, explain: bool = True) ->
                "trips or less CPU per record lower (docs/performance.md, \"Event → Redis\")." if explain else "."))
 
 
+def checkout_note(checkout: dict[str, Any]) -> str:
+    """Where the CPU of a checkout validation goes at the paced rate, from the run's own readings."""
+    v, rate = checkout["validate"], checkout["rate"]
+    per_request = {"the API processes": v["server_cpu_us_per_req"], "Redis": v["redis_cpu_us_per_req"],
+                   "the load generator": v.get("client_cpu_us_per_req", 0.0)}
+    cores = sum(per_request.values()) * rate / 1e6
+    spent = ", ".join(f"{who} {us:.0f} µs" for who, us in per_request.items())
+    text = (f"**Checkout validate.** A {checkout['lines']}-line cart cost {spent} of CPU per request in the paced "
+            f"run: at {n0(rate)} req/s that is {cores:.2f} of the machine's {os.cpu_count()} cores before the "
+            f"kernel's loopback traffic, so requests queue behind each other whenever the processes meet on one "
+            f"core, and the tail shows it (p50 {ms(v['p50_ms'])}, p99 {ms(v['p99_ms'])}; the availability batch "
+            f"of the same {checkout['lines']} SKUs, ~{checkout['batch']['server_cpu_us_per_req']:.0f} µs of API CPU, "
+            f"p99 {ms(checkout['batch']['p99_ms'])}). The API's share is the cart's pricing and rules and its "
+            f"JSON answer per line (domain code in processors/checkout) on top of aiohttp and the middlewares; "
+            f"Redis's is the one cart script (account, items, availability entries and the price scopes' HMGETs). "
+            f"At this share of the machine the p99 swings with its speed and load from run to run; less CPU per "
+            f"cart is what moves it away from the knee.")
+    one = checkout.get("validate_one_replica")
+    if one:
+        text += (f" One replica alone: {n0(one['rps'])} rps, p99 {ms(one['p99_ms'])} — one event loop at "
+                 f"{one['server_cpu_us_per_req'] * rate / 1e6:.0%} of a core.")
+    return text
+
+
 def notes(results: dict[str, dict[str, Any]]) -> list[str]:
     """What limits each figure, from this run's own measurements."""
     out: list[str] = []
@@ -329,6 +353,9 @@ def notes(results: dict[str, dict[str, Any]]) -> list[str]:
                          "connections) running out when more requests wait for Redis than that; the API reports "
                          "it as 'snapshot unavailable' although Redis is up.")
         out.append(text)
+    checkout = results.get("checkout")
+    if checkout and checkout["ok"]:
+        out.append(checkout_note(checkout))
     floor = results.get("floor")
     if floor and floor["ok"]:
         beside = floor.get("fresh_beside_loaded")
