@@ -20,36 +20,23 @@ from typing import Any
 
 from bench.common import env_int, heading, now_ms, stack
 from bench.in_process import cpu_of_batches, report, scratch_settings
+from bench.order_saga import order_placed
 
 PARTITIONS = 4
 LINES = 3
 
 
-def _envelope(event_id: str, event_type: str, source: str, correlation_id: str, at: int) -> dict[str, Any]:
-    return {"event_id": event_id, "event_type": event_type, "source": source, "correlation_id": correlation_id,
-            "causation_id": None, "occurred_at": at, "produced_at": at}
+def answered(order_id: str, line: dict[str, Any], at: int) -> dict[str, Any]:
+    """The SKU owner's answer to a line's RESERVE met from stock, as it publishes it."""
+    from processors import inventory as inv
+    from streams.agents.inventory_outputs import reservation_record
 
-
-def order_placed(order_id: str, at: int) -> dict[str, Any]:
-    """A commerce/order_placed event of 3 stocked lines."""
-    number = int(order_id.rsplit("-", 1)[1])
-    lines = [{"line_id": f"L{n}", "sku": f"SKU-{(number * LINES + n) % 20_000:06d}", "quantity": n,
-              "unit_price": "10.00", "price_reference": None, "fulfilment_kind": "STOCKED", "supplier_id": None}
-             for n in range(1, LINES + 1)]
-    return {"envelope": _envelope(f"placed-{order_id}", "OrderPlaced", "commerce", f"corr-{order_id}", at),
-            "order_id": order_id, "channel": "web",
-            "customer": {"customer_id": "CUST-1", "customer_group": None, "account_number": None},
-            "lines": lines, "currency": "EUR", "ship_by": None, "shipping_address": None}
-
-
-def reservation_answer(order_id: str, line: dict[str, Any], at: int) -> dict[str, Any]:
-    """What the SKU owner answers a RESERVE met from stock (internal/reservation_result)."""
-    caused_by = f"reserve:{order_id}:{line['line_id']}"
-    return {"envelope": {**_envelope(f"reservation:{caused_by}:RESERVED", "ReservationResult", "distflow",
-                                     f"corr-{order_id}", at), "causation_id": caused_by},
-            "order_id": order_id, "line_id": line["line_id"], "sku": line["sku"], "status": "RESERVED",
-            "reserved": [{"location": "EAST", "quantity": line["quantity"]}], "allocated": [], "released": [],
-            "backordered": 0, "inventory_version": 1}
+    decision = inv.ReservationAnswered(
+        line["sku"], f"reserve:{order_id}:{line['line_id']}", order_id, line["line_id"],
+        inv.ReservationStatus.RESERVED, line["quantity"], (inv.LocationQuantity("EAST", line["quantity"]),), (), 0)
+    record = reservation_record(decision, 1, f"corr-{order_id}", at)
+    assert record is not None
+    return record
 
 
 def one_repeat(redis_url: str, workdir: Path, orders: int, batch: int) -> float:
@@ -85,14 +72,15 @@ def one_repeat(redis_url: str, workdir: Path, orders: int, batch: int) -> float:
     commands, answers = [], []
     for n in range(orders):
         order_id = f"O-{n:07d}"
-        placed = order_placed(order_id, at)
+        placed = order_placed(order_id, [(f"L{k}", f"SKU-{(n * LINES + k) % 20_000:06d}", k)
+                                         for k in range(1, LINES + 1)], at)
         for command in translate.order_placed(placed, at):
             commands.append(consumed(stage.commands_topic, order_id, n,
                                      codec.encode(stage.commands_topic, commands_schema, command.record)))
         for line in placed["lines"]:
             answers.append(consumed(stage.results_topic, order_id, len(answers),
                                     codec.encode(stage.results_topic, results_schema,
-                                                 reservation_answer(order_id, line, at))))
+                                                 answered(order_id, line, at))))
     per_batch = max(1, batch // (1 + LINES))  # orders per batch pair: a batch of commands, then one of answers
     pairs = [(commands[start:start + per_batch], answers[start * LINES:(start + per_batch) * LINES])
              for start in range(0, orders, per_batch)]

@@ -20,21 +20,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bench.common import env_int, heading, now_ms, stack
+from bench.common import env_int, heading, movement, now_ms, stack
 from bench.in_process import cpu_of_batches, report, scratch_settings
 
 PARTITIONS = 4
 
 
-def receipt(i: int, skus: int, at: int) -> tuple[str, dict[str, Any]]:
-    """The internal/inventory_command intake makes of a RECEIVED movement."""
-    sku = f"SKU-{i % skus:06d}"
-    envelope = {"event_id": f"mv-{i}", "event_type": "RECEIVE", "source": "wms", "correlation_id": f"corr-{i}",
-                "causation_id": f"wms-{i}", "occurred_at": at, "produced_at": at}
-    return sku, {"envelope": envelope, "command": "RECEIVE", "sku": sku, "location": "EAST" if i % 2 else "WEST",
-                 "quantity": 1, "order_id": None, "line_id": None, "ordered_at": None, "preferred_locations": [],
-                 "max_locations": 1, "reason": None, "reference": None, "from_status": None, "to_status": None,
-                 "as_of": None}
+def receipts(events: int, skus: int, at: int) -> list[tuple[str, dict[str, Any]]]:
+    """(SKU, command) per WMS receipt, as intake translates it (streams.translate.inventory)."""
+    from streams.translate.inventory import inventory_movement
+
+    commands = []
+    for i in range(events):
+        sku, location = f"SKU-{i % skus:06d}", "EAST" if i % 2 else "WEST"
+        (command,) = inventory_movement(movement(f"mv-{i}", sku, location, "RECEIVED", 1, at + i), at + events)
+        commands.append((command.sku, command.record))
+    return commands
 
 
 def one_repeat(redis_url: str, workdir: Path, events: int, skus: int, batch: int) -> float:
@@ -58,12 +59,11 @@ def one_repeat(redis_url: str, workdir: Path, events: int, skus: int, batch: int
     for partition in range(PARTITIONS):
         stage.table.open(partition)
     sink.mark_published(list(range(PARTITIONS)))
+    commands, at = receipts(events, skus, now_ms()), now_ms()
     batches = []
-    at = now_ms()
     for start in range(0, events, batch):
         records = []
-        for i in range(start, min(events, start + batch)):
-            sku, command = receipt(i, skus, at + i)
+        for i, (sku, command) in enumerate(commands[start:start + batch], start):
             key = sku.encode()
             source = InputRecord("wms.inventory-movements", 0, i, key, b"", (), at)
             records.append(InputRecord(stage.topic, partition_for(key, PARTITIONS), -1, key, None, (), at, command,
