@@ -54,6 +54,15 @@ class ConsumerLagCollector(Collector):
         yield family
 
 
+class _Series:
+    """One label set's observations: the count per bucket (not cumulative) and the sum."""
+
+    __slots__ = ("counts", "total")
+
+    def __init__(self, buckets: int) -> None:
+        self.counts, self.total = [0] * buckets, 0.0
+
+
 class BatchHistogram(Collector):
     """A histogram fed a batch's observations at once, for values the worker has per record or per SKU (sync lag,
     snapshot entry age): a bisect per value and one locked update per batch, where prometheus_client's Histogram
@@ -65,11 +74,11 @@ class BatchHistogram(Collector):
                  registry: CollectorRegistry) -> None:
         self.name, self.documentation, self.labelnames = name, documentation, tuple(labelnames)
         self._bounds = (*sorted(float(bound) for bound in buckets if bound != math.inf), math.inf)
-        # labels -> (count per bucket, [sum]); as with Histogram, an unlabelled one is exposed from the start and a
-        # labelled series from its first batch (an empty one too, as Histogram.labels(...) creates its child)
-        self._series: dict[tuple[str, ...], tuple[list[int], list[float]]] = {}
+        # as with Histogram, an unlabelled one is exposed from the start and a labelled series from its first batch
+        # (an empty one too, as Histogram.labels(...) creates its child)
+        self._series: dict[tuple[str, ...], _Series] = {}
         if not self.labelnames:
-            self._series[()] = ([0] * len(self._bounds), [0.0])
+            self._series[()] = _Series(len(self._bounds))
         self._lock = threading.Lock()
         registry.register(self)
 
@@ -80,12 +89,12 @@ class BatchHistogram(Collector):
         with self._lock:  # one per batch; a scrape waits for the batch's update, never sees half of it
             series = self._series.get(labels)
             if series is None:
-                series = self._series[labels] = ([0] * len(bounds), [0.0])
-            counts, total = series[0], series[1][0]
+                series = self._series[labels] = _Series(len(bounds))
+            counts, total = series.counts, series.total
             for value in values:
                 counts[bisect_left(bounds, value)] += 1  # the first bucket whose bound is >= value, as Histogram's
                 total += value
-            series[1][0] = total
+            series.total = total
 
     def describe(self) -> Iterator[HistogramMetricFamily]:
         yield HistogramMetricFamily(self.name, self.documentation, labels=self.labelnames)
@@ -93,7 +102,7 @@ class BatchHistogram(Collector):
     def collect(self) -> Iterator[HistogramMetricFamily]:
         family = HistogramMetricFamily(self.name, self.documentation, labels=self.labelnames)
         with self._lock:
-            taken = [(labels, list(counts), total[0]) for labels, (counts, total) in self._series.items()]
+            taken = [(labels, list(series.counts), series.total) for labels, series in self._series.items()]
         for labels, counts, total in taken:  # in the order the series appeared, as Histogram lists its children
             cumulative = zip((floatToGoString(bound) for bound in self._bounds), accumulate(counts))
             family.add_metric(list(labels), list(cumulative), sum_value=total)
