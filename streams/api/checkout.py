@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import orjson
 from aiohttp import web
 
 from processors.checkout import (EXPLANATIONS, Availability, Cart, CartAnswer, CartLine, LineAnswer, PriceQuote,
                                  Reason, resolve_price, validate_cart)
-from streams.api.queries import BadRequest, _shown
+from streams.api.queries import BadRequest, _shown, json_body
 from streams.api.responses import error_response, json_response, rfc3339
 from streams.readmodel.keys import CUSTOMER_PATTERN, is_valid_customer_id
 from streams.readmodel.reader import CheckoutReader
@@ -73,7 +72,7 @@ async def price_for_customer(request: web.Request) -> web.Response:
 # -- POST /v1/checkout/validate ---------------------------------------------------------------------------------------
 async def validate_checkout(request: web.Request) -> web.Response:
     context = request.app[CHECKOUT]
-    cart = parse_cart(await _json_body(request), context.channels)
+    cart = parse_cart(await json_body(request), context.channels)
     skus = [line.sku for line in cart.lines]
     read = await context.checkout.cart_with_stock(cart.customer_id, skus, context.availability)
     now_ms = context.clock_ms()
@@ -189,10 +188,3 @@ def _quantity(raw: str, where: str) -> int:
         raise BadRequest("invalid_quantity", f"{where} must be a whole number from 1 to {MAX_QUANTITY}")
     return int(raw)
 
-
-async def _json_body(request: web.Request) -> object:
-    raw = await request.read()
-    try:
-        return orjson.loads(raw)
-    except ValueError:
-        raise BadRequest("malformed_json", "the body is not valid UTF-8 JSON") from None

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
-from topics.identifiers import LOCATION_PATTERN, SKU_PATTERN, is_valid_sku
+import orjson
+
+from topics.identifiers import LOCATION_PATTERN, SKU_PATTERN, are_valid_skus, is_valid_sku
 
 CHANNEL_PATTERN = LOCATION_PATTERN  # channel names follow the same rule as location codes
 MAX_VERSION = 2**63 - 1
@@ -40,6 +43,19 @@ ALL_LOCATIONS = LocationScope()
 class BatchQuery:
     skus: tuple[str, ...]  # unique, in request order
     scope: LocationScope
+
+
+class _Body(Protocol):
+    async def read(self) -> bytes: ...
+
+
+async def json_body(request: _Body) -> object:
+    """The request's JSON body (RFC 8259: UTF-8; no NaN or Infinity)."""
+    raw = await request.read()  # over client_max_size: HTTPRequestEntityTooLarge → 413
+    try:
+        return orjson.loads(raw)
+    except ValueError:
+        raise BadRequest("malformed_json", "the body is not valid UTF-8 JSON") from None
 
 
 def parse_channels(text: str) -> dict[str, frozenset[str]]:
@@ -98,10 +114,10 @@ def batch_query(body: object, channels: Mapping[str, frozenset[str]], max_skus: 
         raise BadRequest("invalid_body", f'"skus" must be a list of 1 to {max_skus} SKUs')
     if len(skus) > max_skus:
         raise BadRequest("too_many_skus", f"{len(skus)} SKUs asked, at most {max_skus} per request")
-    for index, sku in enumerate(skus):
-        if not is_valid_sku(sku):
-            raise BadRequest("invalid_sku", f"skus[{index}] {_shown(sku)} must match {SKU_PATTERN.pattern} "
-                                            "(1-64 characters; no empty, '.' or '..' segments)")
+    if not are_valid_skus(skus):
+        index, sku = next((index, sku) for index, sku in enumerate(skus) if not is_valid_sku(sku))
+        raise BadRequest("invalid_sku", f"skus[{index}] {_shown(sku)} must match {SKU_PATTERN.pattern} "
+                                        "(1-64 characters; no empty, '.' or '..' segments)")
     scope = location_scope(body.get("location"), body.get("channel"), channels)
     return BatchQuery(tuple(dict.fromkeys(skus)), scope)
 

@@ -1,7 +1,6 @@
 """Every route, declared once: the router (app.py) and the OpenAPI document (openapi.py) are both built from ROUTES."""
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -91,21 +90,9 @@ def _not_visible_yet(sku: str, wanted: int, entry: AvailabilityEntry | None, wai
 
 async def availability_of_many_skus(request: web.Request) -> web.Response:
     context = request.app[CONTEXT]
-    query = queries.batch_query(await _json_body(request), context.channels, context.batch_max_skus)
+    query = queries.batch_query(await queries.json_body(request), context.channels, context.batch_max_skus)
     found = await context.reader.get_many(query.skus)
-    now_ms = context.clock_ms()
-    scope = query.scope
-    return json_bytes_response(200, batch_answer_json(
-        [availability_answer_json(entry, scope, now_ms) for entry in found.values() if entry is not None],
-        [sku for sku, entry in found.items() if entry is None]))
-
-
-async def _json_body(request: web.Request) -> object:
-    raw = await request.read()  # over client_max_size: HTTPRequestEntityTooLarge → 413
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise queries.BadRequest("malformed_json", "the body is not valid UTF-8 JSON") from None
+    return json_bytes_response(200, batch_answer_json(found, query.scope, context.clock_ms()))
 
 
 async def liveness(_: web.Request) -> web.Response:

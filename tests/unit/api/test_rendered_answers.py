@@ -38,10 +38,15 @@ def test_a_changed_copy_of_an_entry_is_rendered_afresh() -> None:
     assert b'"written_at":"1970-01-01T00:00:01.500Z"' in availability_answer_json(stamped, ALL_LOCATIONS, 2_000)
 
 
-def test_a_batch_body_lists_the_rendered_answers_then_the_skus_not_found() -> None:
-    entry = AvailabilityEntry("LAMP-1", 3, 1_000, 5, {"EAST": 5}, written_at_ms=1_100)
-    answer = availability_answer(entry, ALL_LOCATIONS, 1_700)
-
-    body = batch_answer_json([availability_answer_json(entry, ALL_LOCATIONS, 1_700)] * 2, ["GHOST-1"])
-
-    assert body == dumps({"results": [answer, answer], "not_found": ["GHOST-1"]})
+@given(st.lists(st.one_of(entries, st.none()), max_size=5), scopes, st.lists(st.integers(0, 5 * 10**12), min_size=1,
+                                                                           max_size=3))
+def test_a_batch_body_lists_the_answers_then_the_skus_not_found_at_every_moment(
+        found: list[AvailabilityEntry | None], scope: LocationScope, moments: list[int]) -> None:
+    by_sku = {entry.sku if entry is not None else f"GHOST-{n}": entry for n, entry in enumerate(found)}
+    for entry in found[::2]:  # answered before for all locations, as a near-cached entry usually was
+        if entry is not None:
+            availability_answer_json(entry, ALL_LOCATIONS, 0)
+    for now_ms in moments:  # the first call renders and keeps each entry's fixed part; later ones reuse it
+        expected = {"results": [availability_answer(entry, scope, now_ms) for entry in by_sku.values() if entry],
+                    "not_found": [sku for sku, entry in by_sku.items() if entry is None]}
+        assert batch_answer_json(by_sku, scope, now_ms) == dumps(expected)
