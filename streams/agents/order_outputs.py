@@ -4,7 +4,7 @@ A replayed batch produces the same ids, so consumers (the SKU owner, the WMS, th
 """
 from __future__ import annotations
 
-import json
+import orjson
 
 from processors import orders as o
 from streams.agents.inventory_outputs import envelope
@@ -87,8 +87,8 @@ def fulfilment_record(decision: o.FulfilmentRequested | o.FulfilmentCancelReques
 
 def erp_command_record(decision: o.ErpCommand, now_ms: int) -> Record:
     payload = {"customer": decision.customer, "reason": decision.reason,
-               "lines": json.dumps([{"line_id": line.line_id, "sku": line.sku, "quantity": line.quantity,
-                                     "fulfilment_kind": str(line.fulfilment_kind)} for line in decision.lines])}
+               "lines": orjson.dumps([{"line_id": line.line_id, "sku": line.sku, "quantity": line.quantity,
+                                       "fulfilment_kind": str(line.fulfilment_kind)} for line in decision.lines]).decode()}
     if decision.supplier is not None:
         payload["supplier"] = decision.supplier
     if decision.expected_by is not None:
