@@ -47,9 +47,11 @@ def handling(correlation: str | None, event: str | None = None) -> Iterator[None
 
 
 class JsonFormatter(logging.Formatter):
+    _second: tuple[int, str] = (-1, "")  # the last whole second rendered: a process logs many lines per second
+
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, object] = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "ts": f"{self._timestamp(record.created)}.{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": redact(record.getMessage()),
@@ -68,6 +70,14 @@ class JsonFormatter(logging.Formatter):
         except TypeError:  # what orjson refuses outright (an integer beyond 64 bits): never lose the line
             return json.dumps(line, default=str)
 
+    @classmethod
+    def _timestamp(cls, created: float) -> str:
+        second = int(created)
+        cached = cls._second
+        if cached[0] != second:
+            cached = cls._second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+        return cached[1]
+
 
 def configure(level: str = "INFO", fmt: str = "json") -> None:
     handler = logging.StreamHandler(sys.stderr)
@@ -76,3 +86,10 @@ def configure(level: str = "INFO", fmt: str = "json") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # What neither format writes, not gathered for every record (the logging HOWTO's "Optimization" table): the
+    # caller's file and line (a frame walk), thread and process names. ~2.5 of ~14 µs per line; an API request logs
+    # one. Tracebacks are unaffected.
+    logging._srcfile = None  # type: ignore[attr-defined]
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False

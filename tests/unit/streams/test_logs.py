@@ -122,3 +122,16 @@ def test_a_dead_lettered_event_logs_one_line_with_its_correlation_and_event_id(c
     assert (written[0]["correlation_id"], written[0]["event_id"]) == ("corr-MOV-7", "evt-bad-sku")
     assert written[0]["level"] == "warning" and written[0]["reason_code"]
     assert [r.topic for r in out.records] == [names[catalog.DEAD_LETTERS]]
+
+
+@given(st.lists(st.floats(min_value=0, max_value=4e9, allow_nan=False), min_size=1, max_size=6))
+@example([1.9995, 2.0005, 1.5])  # back to an earlier second: the remembered one must not be reused
+def test_the_timestamp_is_the_records_moment_in_utc_to_the_millisecond(moments: list[float]) -> None:
+    import time
+
+    formatter = logs.JsonFormatter()
+    for created in moments:
+        record = logging.makeLogRecord({"msg": "tick", "levelname": "INFO", "levelno": logging.INFO})
+        record.created, record.msecs = created, int((created - int(created)) * 1000)
+        expected = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created)) + f".{record.msecs:03d}Z"
+        assert json.loads(formatter.format(record))["ts"] == expected
