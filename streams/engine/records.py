@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class InputRecord:
+class InputRecord(NamedTuple):
+    """Immutable, as a tuple: one is built for every consumed record and every hand-over (~0.3 µs, where a frozen
+    dataclass's __init__ took ~1.1)."""
+
     topic: str
     partition: int
     offset: int
