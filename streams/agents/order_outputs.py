@@ -86,9 +86,9 @@ def fulfilment_record(decision: o.FulfilmentRequested | o.FulfilmentCancelReques
 
 
 def erp_command_record(decision: o.ErpCommand, now_ms: int) -> Record:
-    payload = {"customer": decision.customer, "reason": decision.reason,
-               "lines": orjson.dumps([{"line_id": line.line_id, "sku": line.sku, "quantity": line.quantity,
-                                       "fulfilment_kind": str(line.fulfilment_kind)} for line in decision.lines]).decode()}
+    lines = [{"line_id": line.line_id, "sku": line.sku, "quantity": line.quantity,
+              "fulfilment_kind": str(line.fulfilment_kind)} for line in decision.lines]
+    payload = {"customer": decision.customer, "reason": decision.reason, "lines": orjson.dumps(lines).decode()}
     if decision.supplier is not None:
         payload["supplier"] = decision.supplier
     if decision.expected_by is not None:

@@ -6,8 +6,8 @@ is honestly reported as hours old; written_at says when the pipeline last confir
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
