@@ -24,6 +24,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Produ
 
 from streams.engine.emitter import Emitter
 from streams.engine.handoff import HandoffRoutes
+from streams.engine.offsets import HeldOffsets
 from streams.engine.records import InputRecord
 from streams.engine.restore import RestoreObserver, RestoreSnapshot, restore
 from streams.engine.stage import Stage
@@ -88,6 +89,7 @@ class BatchWorker:
         self._observers = list(observers)
         self._restore_observers = list(restore_observers)
         self._committed: dict[tuple[str, int], int] = {}  # assigned partition -> committed offset (<0: none yet)
+        self._held_offsets = HeldOffsets()  # applied, not yet committed (at-least-once)
         self._lag: dict[tuple[str, int], int] = {}  # replaced whole by the worker thread, read by any thread
         self._lag_measured_at = float("-inf")
         self._stage_by_topic = {topic: stage for stage in self.stages for topic in stage.input_topics}
@@ -116,7 +118,7 @@ class BatchWorker:
                 "session.timeout.ms": cfg.session_timeout_ms, "heartbeat.interval.ms": cfg.heartbeat_interval_ms,
                 "max.poll.interval.ms": cfg.max_poll_interval_ms, "fetch.wait.max.ms": 10,
                 "fetch.max.bytes": 52_428_800, "max.partition.fetch.bytes": 10_485_760,
-                "queued.max.messages.kbytes": 262_144, "on_commit": _commit_failed_warning,
+                "queued.max.messages.kbytes": 262_144, "on_commit": self._commit_done,
                 # hand-offs start at a partition's end (HandoffRoutes): the consumer must say when it got there
                 "enable.partition.eof": bool(cfg.handoff_topics), **cfg.consumer_overrides}
 
@@ -146,7 +148,7 @@ class BatchWorker:
         if self.exactly_once:
             self._producer.init_transactions(30)
         self._consumer.subscribe(topics, on_assign=self._on_assign, on_revoke=self._on_revoke,
-                                 on_lost=self._on_revoke)
+                                 on_lost=self._on_lost)
         log.info("worker subscribed", extra={"topics": topics, "group": self.config.group_id})
         try:
             while not stop.is_set():
@@ -191,6 +193,7 @@ class BatchWorker:
                 idle = getattr(stage, "on_idle", None)
                 if idle is not None:
                     idle()
+            self._commit_held_offsets()  # e.g. the views a stage held back were written just now
         self._measure_lag()
         return len(records)
 
@@ -270,7 +273,7 @@ class BatchWorker:
         self._emit_changelogs()
         if self.exactly_once:  # outputs, changelog and offsets commit together, or not at all
             if records:
-                self._producer.send_offsets_to_transaction(_next_offsets(records),
+                self._producer.send_offsets_to_transaction(_topic_partitions(_next_offsets(records)),
                                                            self._consumer.consumer_group_metadata(), 30)
             self._producer.commit_transaction(self.config.flush_timeout_s)
             self._emitter.flush(self.config.flush_timeout_s)
@@ -287,22 +290,42 @@ class BatchWorker:
         for stage in self.stages:
             stage.after_commit()
         self._phase_done("views_written")
-        committable = all(getattr(stage, "offsets_committable", True) for stage in self.stages)
-        if not self.exactly_once and records and committable:
-            # asynchronous: the next batch does not wait a round trip for it. Everything the batch changed is
-            # acknowledged or written by now (outputs, changelog, local state, views); a commit lost in a crash or a
-            # rebalance only redelivers records whose effects are there, which every stage skips as duplicates.
-            # Not committed (a later batch's commit covers its partitions): views a stage could not write and has
-            # not yet covered durably (Stage.offsets_committable) — a crash then redelivers the batch.
-            self._consumer.commit(offsets=_next_offsets(records), asynchronous=True)
+        if self.exactly_once:
+            self._committed.update(_next_offsets(records))
+        else:
+            self._held_offsets.processed(_next_offsets(records))
+            self._commit_held_offsets()
         self._last_sent = dict(self._emitter.sent_by_topic)
         self.status.records_handed_over += self._emitter.handed_over_count
         self._emitter.reset()
-        if committable:
-            self._remember_committed(records)
         self.status.batches += 1
         self.status.records_in += len(records)
         self.status.last_batch_at = time.time()
+
+    def _commit_held_offsets(self) -> None:
+        """Asynchronous: the next batch does not wait a round trip for it. Everything the batches changed is
+        acknowledged or written by now (outputs, changelog, local state, views); a commit lost in a crash or a
+        rebalance only redelivers records whose effects are there, which every stage skips as duplicates. A failed
+        one is held again (_commit_done). Held back while views a stage could not write are not yet covered durably
+        (Stage.offsets_committable): a crash then redelivers the batches; a later batch, a timer batch or an idle
+        loop commits them once they are."""
+        if self._held_offsets and self._offsets_committable():
+            offsets = self._held_offsets.take()
+            self._consumer.commit(offsets=_topic_partitions(offsets), asynchronous=True)
+            self._committed.update(offsets)
+
+    def _offsets_committable(self) -> bool:
+        return all(getattr(stage, "offsets_committable", True) for stage in self.stages)
+
+    def _commit_done(self, error: KafkaError | None, partitions: list[TopicPartition]) -> None:
+        """The asynchronous commit's answer (delivered inside consume()): a failure costs nothing applied twice,
+        its offsets are held again and committed at the next chance."""
+        failed = [tp for tp in partitions if error is not None or tp.error is not None]
+        if failed:
+            log.warning("offset commit failed; the offsets are committed again with the next batch or idle loop",
+                        extra={"error": str(error or failed[0].error),
+                               "partitions": [f"{tp.topic}:{tp.partition}@{tp.offset}" for tp in failed]})
+            self._held_offsets.failed(((tp.topic, tp.partition), tp.offset) for tp in failed)
 
     def _phase_done(self, phase: str) -> None:
         now = time.perf_counter()
@@ -385,6 +408,21 @@ class BatchWorker:
                 tell(len(consumer.list_topics(topic, timeout=10).topics[topic].partitions))
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        """Offsets still held are committed before the partitions go (synchronously: the next owner starts from
+        them), so a rolling update redelivers as little as possible."""
+        if self._held_offsets and not self.exactly_once and self._offsets_committable():
+            offsets = self._held_offsets.take()
+            try:
+                consumer.commit(offsets=_topic_partitions(offsets), asynchronous=False)
+            except KafkaException as error:  # the next owner redelivers those records; they are skipped as duplicates
+                log.warning("offset commit at revocation failed", extra={"error": str(error)})
+        self._partitions_gone(consumer, partitions)
+
+    def _on_lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        """Lost, not revoked (the session expired): another member may own them already, so nothing is committed."""
+        self._partitions_gone(consumer, partitions)
+
+    def _partitions_gone(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         revoked = {(tp.topic, tp.partition) for tp in partitions}
         if self._routes is not None:
             for topic, partition in revoked:
@@ -399,6 +437,7 @@ class BatchWorker:
         self.status.assigned = tuple(sorted(set(self.status.assigned) - revoked))
         for key in revoked:
             self._committed.pop(key, None)
+        self._held_offsets.forget(revoked)
         self._lag = {key: lag for key, lag in self._lag.items() if key not in revoked}
         log.info("partitions revoked", extra={"revoked": sorted(revoked)})
 
@@ -441,11 +480,6 @@ class BatchWorker:
         self._committed = {(tp.topic, tp.partition): tp.offset for tp in committed}
         self._lag = {}
 
-    def _remember_committed(self, records: list[InputRecord]) -> None:
-        if records:
-            for tp in _next_offsets(records):
-                self._committed[(tp.topic, tp.partition)] = tp.offset
-
     def _usable(self, message: Message) -> bool:
         error = message.error()
         if error is None:
@@ -457,21 +491,18 @@ class BatchWorker:
         return False
 
 
-def _commit_failed_warning(error: KafkaError | None, partitions: list[TopicPartition]) -> None:
-    """Offsets are committed asynchronously; a failed commit costs a redelivery of records already applied."""
-    if error is not None:
-        log.warning("offset commit failed; those records will be redelivered and skipped as duplicates",
-                    extra={"error": str(error), "partitions": [f"{tp.topic}:{tp.partition}" for tp in partitions]})
-
-
 def _to_record(message: Message) -> InputRecord:
     _, timestamp = message.timestamp()
     return InputRecord(message.topic(), message.partition(), message.offset(), message.key(), message.value(),
                        tuple(message.headers() or ()), timestamp)
 
 
-def _next_offsets(records: list[InputRecord]) -> list[TopicPartition]:
+def _next_offsets(records: list[InputRecord]) -> dict[tuple[str, int], int]:
     latest: dict[tuple[str, int], int] = {}
     for record in records:
-        latest[(record.topic, record.partition)] = record.offset
-    return [TopicPartition(topic, partition, offset + 1) for (topic, partition), offset in latest.items()]
+        latest[(record.topic, record.partition)] = record.offset + 1
+    return latest
+
+
+def _topic_partitions(offsets: dict[tuple[str, int], int]) -> list[TopicPartition]:
+    return [TopicPartition(topic, partition, offset) for (topic, partition), offset in offsets.items()]

@@ -122,3 +122,45 @@ def test_consumer_lag_per_partition_is_end_minus_committed_part_way_and_zero_whe
 
     assert worker.consumer_lag() == {}  # closed: no figures, and the scrape shows no stale series
     assert gauge(registry, source) == {}
+
+
+class ViewsHeldTotals(TotalsStage):
+    """Totals whose views stay unwritten (offsets held back, as during a Redis outage) until the test says so."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)  # type: ignore[arg-type]
+        self.offsets_committable = False
+
+    def on_idle(self) -> None:
+        pass
+
+
+def test_offsets_held_back_at_the_end_of_a_stream_are_committed_once_the_views_are_covered(
+        broker: Broker, tmp_path: Path) -> None:
+    """No further input arrives after the held batches: nothing but the worker's idle loop can commit them."""
+    source, changelog, output, group = unique("held-src"), unique("held-changelog"), unique("held-out"), unique("held")
+    create_topics(broker.bootstrap, {source: {}, output: {}, changelog: {"cleanup.policy": "compact"}}, PARTITIONS)
+    produce_per_partition(broker.bootstrap, source)
+    stage = ViewsHeldTotals(source, changelog, output, tmp_path / "state")
+    worker = BatchWorker(WorkerConfig(group, {"bootstrap.servers": broker.bootstrap}, batch_max_records=100,
+                                      session_timeout_ms=6000, heartbeat_interval_ms=500, lag_interval_s=0),
+                         [stage])
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), name="held-worker")
+    thread.start()
+    try:
+        wait_for(lambda: worker.status.records_in == sum(PRODUCED.values()))
+        time.sleep(0.5)  # idle loops while the views are still uncovered
+        held = committed_by_broker(broker.bootstrap, group, source)
+
+        stage.offsets_committable = True
+        wait_for(lambda: committed_by_broker(broker.bootstrap, group, source) == PRODUCED)
+
+        assert worker.status.records_in == sum(PRODUCED.values())
+        assert held == {p: 0 for p in range(PARTITIONS)}
+        assert committed_by_broker(broker.bootstrap, group, source) == PRODUCED
+        wait_for(lambda: set(worker.consumer_lag().values()) == {0})
+        assert worker.consumer_lag() == {(source, p): 0 for p in range(PARTITIONS)}
+    finally:
+        stop.set()
+        thread.join(30)

@@ -226,3 +226,86 @@ def test_a_batch_whose_views_a_stage_has_not_covered_keeps_its_offsets_uncommitt
         committed[covered] = consumer.committed
 
     assert len(committed[True]) == 1 and committed[False] == []  # a crash now redelivers the batch
+
+
+class HeldViewsStage(TotalsStage):
+    """Holds its batches' offsets back (views not yet written) until the test says they are covered."""
+
+    def __init__(self, state_dir: Path) -> None:
+        super().__init__("src", "totals-changelog", "out", state_dir)
+        self.offsets_committable = False
+        self.idle_loops = 0
+
+    def on_idle(self) -> None:
+        self.idle_loops += 1
+
+
+def held_views_worker(tmp_path: Path) -> tuple[BatchWorker, HeldViewsStage, OneMessageConsumer]:
+    stage = HeldViewsStage(tmp_path)
+    stage.table.open(0)
+    worker = BatchWorker(WorkerConfig("group", {"bootstrap.servers": "127.0.0.1:9", "log_level": "0"},
+                                      poll_timeout_s=0.01), [stage])
+    worker._consumer.close()
+    consumer = OneMessageConsumer(json.dumps({"id": "e1", "qty": 2}).encode())
+    worker._consumer = consumer  # type: ignore[assignment]
+    worker._emitter = Emitter(RecordingProducer())  # type: ignore[arg-type]
+    return worker, stage, consumer
+
+
+def offsets_of(commit: object) -> list[tuple[str, int, int]]:
+    return [(tp.topic, tp.partition, tp.offset) for tp in commit]  # type: ignore[attr-defined]
+
+
+def test_offsets_a_stage_held_back_are_committed_by_an_idle_loop_once_it_allows_it(tmp_path: Path) -> None:
+    """The end of a stream: no later batch of the partition would ever commit them, and the lag would stay."""
+    worker, stage, consumer = held_views_worker(tmp_path)
+    try:
+        worker.run_once()  # the batch: held back
+        worker.run_once()  # idle, still held back
+        held_while_uncovered = list(consumer.committed)
+        stage.offsets_committable = True
+        worker.run_once()  # idle: now committed
+        worker.run_once()  # and only once
+    finally:
+        stage.table.close_all()
+
+    assert held_while_uncovered == [] and stage.idle_loops == 3
+    assert [offsets_of(c) for c in consumer.committed] == [[("src", 0, 1)]]
+    assert worker._committed == {("src", 0): 1}  # the lag figure counts from there
+
+
+def test_a_failed_asynchronous_commit_is_made_again_by_the_next_idle_loop(tmp_path: Path) -> None:
+    from confluent_kafka import KafkaError, TopicPartition
+
+    worker, stage, consumer = held_views_worker(tmp_path)
+    stage.offsets_committable = True
+    try:
+        worker.run_once()  # the batch: committed asynchronously
+        worker._commit_done(KafkaError(KafkaError.REBALANCE_IN_PROGRESS), [TopicPartition("src", 0, 1)])
+        worker.run_once()  # idle: committed again
+        worker.run_once()
+    finally:
+        stage.table.close_all()
+
+    assert [offsets_of(c) for c in consumer.committed] == [[("src", 0, 1)], [("src", 0, 1)]]
+
+
+def test_held_offsets_are_committed_synchronously_when_revoked_and_never_when_lost(tmp_path: Path) -> None:
+    from confluent_kafka import TopicPartition
+
+    commits: dict[str, list[tuple[list[tuple[str, int, int]], bool]]] = {}
+    for how in ("revoked", "lost"):
+        worker, stage, consumer = held_views_worker(tmp_path / how)
+        try:
+            worker.run_once()  # held back
+            stage.offsets_committable = True  # covered, and the partition goes before the next loop
+            gone = worker._on_revoke if how == "revoked" else worker._on_lost
+            calls = commits.setdefault(how, [])
+            consumer.commit = lambda offsets, asynchronous, calls=calls: calls.append(  # type: ignore[method-assign]
+                (offsets_of(offsets), asynchronous))
+            gone(consumer, [TopicPartition("src", 0)])  # type: ignore[arg-type]
+            worker.run_once()  # nothing held any more
+        finally:
+            stage.table.close_all()
+
+    assert commits == {"revoked": [([("src", 0, 1)], False)], "lost": []}
