@@ -311,7 +311,13 @@ class BatchWorker:
         loop commits them once they are."""
         if self._held_offsets and self._offsets_committable():
             offsets = self._held_offsets.take()
-            self._consumer.commit(offsets=_topic_partitions(offsets), asynchronous=True)
+            try:
+                self._consumer.commit(offsets=_topic_partitions(offsets), asynchronous=True)
+            except KafkaException as error:  # refused at once (e.g. no coordinator yet): held for the next chance
+                log.warning("offset commit refused; the offsets are committed again with the next batch or idle loop",
+                            extra={"error": str(error)})
+                self._held_offsets.failed(offsets.items())
+                return
             self._committed.update(offsets)
 
     def _offsets_committable(self) -> bool:

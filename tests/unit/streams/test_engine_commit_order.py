@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 from streams.engine.emitter import Emitter
 from streams.engine.records import InputRecord
@@ -309,3 +310,35 @@ def test_held_offsets_are_committed_synchronously_when_revoked_and_never_when_lo
             stage.table.close_all()
 
     assert commits == {"revoked": [([("src", 0, 1)], False)], "lost": []}
+
+
+def test_a_commit_refused_at_once_or_failed_for_one_partition_is_held_and_the_worker_goes_on(
+        tmp_path: Path) -> None:
+    from confluent_kafka import KafkaError, KafkaException
+
+    worker, stage, consumer = held_views_worker(tmp_path)
+    stage.offsets_committable = True
+    asked: list[list[tuple[str, int, int]]] = []
+
+    def refuse_once(offsets: object, asynchronous: bool) -> None:
+        asked.append(offsets_of(offsets))
+        if len(asked) == 1:
+            raise KafkaException(KafkaError(KafkaError._WAIT_COORD))
+
+    consumer.commit = refuse_once  # type: ignore[method-assign]
+    try:
+        worker.run_once()  # the batch: its commit refused at once, the batch itself stands
+        committed_after_refusal = dict(worker._committed)
+        worker.run_once()  # idle: asked again, accepted this time
+        # the overall answer is fine, one partition's is not (librdkafka sets TopicPartition.error; read-only here)
+        failed_for_one = SimpleNamespace(topic="src", partition=0, offset=1,
+                                         error=KafkaError(KafkaError.REBALANCE_IN_PROGRESS))
+        fine_for_another = SimpleNamespace(topic="src", partition=1, offset=7, error=None)
+        worker._commit_done(None, [failed_for_one, fine_for_another])  # type: ignore[list-item]
+        worker.run_once()  # idle: asked a third time
+        worker.run_once()
+    finally:
+        stage.table.close_all()
+
+    assert asked == [[("src", 0, 1)]] * 3
+    assert committed_after_refusal == {} and worker.status.batches == 1
