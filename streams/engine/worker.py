@@ -90,6 +90,7 @@ class BatchWorker:
         self._restore_observers = list(restore_observers)
         self._committed: dict[tuple[str, int], int] = {}  # assigned partition -> committed offset (<0: none yet)
         self._held_offsets = HeldOffsets()  # applied, not yet committed (at-least-once)
+        self._commit_retry_at = 0.0  # after a failed commit, idle loops try again from then
         self._lag: dict[tuple[str, int], int] = {}  # replaced whole by the worker thread, read by any thread
         self._lag_measured_at = float("-inf")
         self._stage_by_topic = {topic: stage for stage in self.stages for topic in stage.input_topics}
@@ -193,7 +194,8 @@ class BatchWorker:
                 idle = getattr(stage, "on_idle", None)
                 if idle is not None:
                     idle()
-            self._commit_held_offsets()  # e.g. the views a stage held back were written just now
+            if time.monotonic() >= self._commit_retry_at:  # not at every idle poll while commits fail
+                self._commit_held_offsets()  # e.g. the views a stage held back were written just now
         self._measure_lag()
         return len(records)
 
@@ -302,6 +304,8 @@ class BatchWorker:
         self.status.records_in += len(records)
         self.status.last_batch_at = time.time()
 
+    COMMIT_RETRY_S = 1.0  # an idle worker retries a failed commit this often (a batch always commits)
+
     def _commit_held_offsets(self) -> None:
         """Asynchronous: the next batch does not wait a round trip for it. Everything the batches changed is
         acknowledged or written by now (outputs, changelog, local state, views); a commit lost in a crash or a
@@ -317,6 +321,7 @@ class BatchWorker:
                 log.warning("offset commit refused; the offsets are committed again with the next batch or idle loop",
                             extra={"error": str(error)})
                 self._held_offsets.failed(offsets.items())
+                self._commit_retry_at = time.monotonic() + self.COMMIT_RETRY_S
                 return
             self._committed.update(offsets)
 
@@ -332,6 +337,7 @@ class BatchWorker:
                         extra={"error": str(error or failed[0].error),
                                "partitions": [f"{tp.topic}:{tp.partition}@{tp.offset}" for tp in failed]})
             self._held_offsets.failed(((tp.topic, tp.partition), tp.offset) for tp in failed)
+            self._commit_retry_at = time.monotonic() + self.COMMIT_RETRY_S
 
     def _phase_done(self, phase: str) -> None:
         now = time.perf_counter()

@@ -8,6 +8,7 @@ that says a RESERVE, an ALLOCATE or a reservation answer was sent when it never 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -280,14 +281,20 @@ def test_a_failed_asynchronous_commit_is_made_again_by_the_next_idle_loop(tmp_pa
 
     worker, stage, consumer = held_views_worker(tmp_path)
     stage.offsets_committable = True
+    worker.COMMIT_RETRY_S = 0.2
     try:
         worker.run_once()  # the batch: committed asynchronously
         worker._commit_done(KafkaError(KafkaError.REBALANCE_IN_PROGRESS), [TopicPartition("src", 0, 1)])
-        worker.run_once()  # idle: committed again
+        for _ in range(5):
+            worker.run_once()  # idle, within the retry interval: not asked again at every poll
+        asked_within_interval = len(consumer.committed)
+        time.sleep(0.2)
+        worker.run_once()  # idle, past it: committed again
         worker.run_once()
     finally:
         stage.table.close_all()
 
+    assert asked_within_interval == 1
     assert [offsets_of(c) for c in consumer.committed] == [[("src", 0, 1)], [("src", 0, 1)]]
 
 
@@ -318,6 +325,7 @@ def test_a_commit_refused_at_once_or_failed_for_one_partition_is_held_and_the_wo
 
     worker, stage, consumer = held_views_worker(tmp_path)
     stage.offsets_committable = True
+    worker.COMMIT_RETRY_S = 0  # retried by the next idle loop (the interval has its own test)
     asked: list[list[tuple[str, int, int]]] = []
 
     def refuse_once(offsets: object, asynchronous: bool) -> None:
