@@ -328,7 +328,7 @@ async def saturated(base: str, requests: Requests, kind: str, concurrency: int, 
     """Closed loop: `concurrency` requests in flight, each answer sends the next until the deadline."""
     loop = asyncio.get_running_loop()
     pool = ConnectionPool(base)
-    done = in_flight = 0
+    done = in_flight = opening = 0
     errors: dict[int, int] = {}
     counter = iter(range(10**12))
     deadline = float("inf")
@@ -349,16 +349,15 @@ async def saturated(base: str, requests: Requests, kind: str, concurrency: int, 
             errors[status] = errors.get(status, 0) + 1
         send()
 
+    def opened(status: int) -> None:
+        nonlocal opening
+        opening -= 1
+
     try:
-        opening = [0]  # open the connections first, one request each
-
-        def opened(status: int) -> None:
-            opening[0] -= 1
-
-        for _ in range(concurrency):
-            opening[0] += 1
+        for _ in range(concurrency):  # open the connections first, one request each
+            opening += 1
             pool.send(_request_bytes(pool, requests.make(kind, next(counter))), opened)
-        await _settled(lambda: opening[0])
+        await _settled(lambda: opening)
         cpu_before, start = cpu_seconds(pid), loop.time()
         deadline = start + seconds
         for _ in range(concurrency):

@@ -1,7 +1,7 @@
 """The API benchmarks' HTTP/1.1 client: keep-alive connections driven by callbacks, for the load generator.
 
 The load generator shares the 2-core machine with the API processes and Redis, so its own CPU per request is
-taken from what it measures. aiohttp's client spent ~300 µs per request (a task, a session request, a response
+taken from what it measures. aiohttp's client spent ~250 µs per request (a task, a session request, a response
 object and a read per request); this one writes a pre-framed request on an idle connection and calls back with
 the status once the whole answer (its Content-Length) has arrived — no task, future or response object per
 request. One request at a time per connection (no pipelining); the pool opens connections as the requests in

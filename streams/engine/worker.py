@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
@@ -306,7 +306,7 @@ class BatchWorker:
 
     COMMIT_RETRY_S = 1.0  # an idle worker retries a failed commit this often (a batch always commits)
 
-    def _commit_held_offsets(self) -> None:
+    def _commit_held_offsets(self, asynchronous: bool = True) -> None:
         """Asynchronous: the next batch does not wait a round trip for it. Everything the batches changed is
         acknowledged or written by now (outputs, changelog, local state, views); a commit lost in a crash or a
         rebalance only redelivers records whose effects are there, which every stage skips as duplicates. A failed
@@ -316,12 +316,11 @@ class BatchWorker:
         if self._held_offsets and self._offsets_committable():
             offsets = self._held_offsets.take()
             try:
-                self._consumer.commit(offsets=_topic_partitions(offsets), asynchronous=True)
+                self._consumer.commit(offsets=_topic_partitions(offsets), asynchronous=asynchronous)
             except KafkaException as error:  # refused at once (e.g. no coordinator yet): held for the next chance
                 log.warning("offset commit refused; the offsets are committed again with the next batch or idle loop",
                             extra={"error": str(error)})
-                self._held_offsets.failed(offsets.items())
-                self._commit_retry_at = time.monotonic() + self.COMMIT_RETRY_S
+                self._hold_again(offsets.items())
                 return
             self._committed.update(offsets)
 
@@ -336,8 +335,11 @@ class BatchWorker:
             log.warning("offset commit failed; the offsets are committed again with the next batch or idle loop",
                         extra={"error": str(error or failed[0].error),
                                "partitions": [f"{tp.topic}:{tp.partition}@{tp.offset}" for tp in failed]})
-            self._held_offsets.failed(((tp.topic, tp.partition), tp.offset) for tp in failed)
-            self._commit_retry_at = time.monotonic() + self.COMMIT_RETRY_S
+            self._hold_again(((tp.topic, tp.partition), tp.offset) for tp in failed)
+
+    def _hold_again(self, offsets: Iterable[tuple[tuple[str, int], int]]) -> None:
+        self._held_offsets.failed(offsets)
+        self._commit_retry_at = time.monotonic() + self.COMMIT_RETRY_S
 
     def _phase_done(self, phase: str) -> None:
         now = time.perf_counter()
@@ -421,13 +423,9 @@ class BatchWorker:
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         """Offsets still held are committed before the partitions go (synchronously: the next owner starts from
-        them), so a rolling update redelivers as little as possible."""
-        if self._held_offsets and not self.exactly_once and self._offsets_committable():
-            offsets = self._held_offsets.take()
-            try:
-                consumer.commit(offsets=_topic_partitions(offsets), asynchronous=False)
-            except KafkaException as error:  # the next owner redelivers those records; they are skipped as duplicates
-                log.warning("offset commit at revocation failed", extra={"error": str(error)})
+        them), so a rolling update redelivers as little as possible. Any that fail are forgotten with the partitions:
+        the next owner redelivers those records, which are skipped as duplicates."""
+        self._commit_held_offsets(asynchronous=False)
         self._partitions_gone(consumer, partitions)
 
     def _on_lost(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
