@@ -16,6 +16,7 @@ from enum import Enum
 from processors.checkout.entitlement import Reason, account_reasons, item_reasons
 from processors.checkout.pricing import PriceQuote, resolve_price
 from processors.checkout.values import Availability, CustomerAccount, ItemMaster, PriceEntry, Sourcing
+from processors.values import fast_init
 
 
 class Verdict(str, Enum):
@@ -31,6 +32,7 @@ class StockStatus(str, Enum):
     FROM_SUPPLIER = "FROM_SUPPLIER"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class CartLine:
     line_id: str
@@ -38,6 +40,7 @@ class CartLine:
     quantity: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Cart:
     customer_id: str
@@ -45,6 +48,7 @@ class Cart:
     channel: str | None = None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Supply:
     """Where the units would come from: our locations' available to promise, or the supplier."""
@@ -58,6 +62,7 @@ class Supply:
     as_of_ms: int | None  # the availability snapshot's as-of (stocked lines)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class LineAnswer:
     line: CartLine
@@ -71,6 +76,7 @@ class LineAnswer:
         return not self.reasons
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class CartAnswer:
     customer_id: str

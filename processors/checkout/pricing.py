@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from processors.checkout.values import RULE_ORDER, CustomerAccount, PriceEntry, PriceRule
+from processors.values import fast_init
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class PriceQuote:
     sku: str

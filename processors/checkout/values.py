@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 
+from processors.values import fast_init
 
+
+@fast_init
 @dataclass(frozen=True, slots=True, order=True)
 class Stamp:
     """When the ERP stated a value (its clock), and the event that carried it (a tie-break: a total order)."""
@@ -24,6 +27,7 @@ class Sourcing(str, Enum):
     DROP_SHIP = "DROP_SHIP"  # the supplier ships straight to the customer
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ItemMaster:
     sku: str
@@ -52,12 +56,14 @@ class PriceRule(str, Enum):
 RULE_ORDER = (PriceRule.CUSTOMER_CONTRACT, PriceRule.CUSTOMER_GROUP, PriceRule.PRICE_LIST)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class PriceBreak:
     min_quantity: int  # this unit price applies from this many units up
     unit_price: Decimal
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class PriceEntry:
     """One price of one SKU for one scope (a price list, a customer group or a customer), valid in a window.
@@ -98,6 +104,7 @@ class AccountStatus(str, Enum):
     CLOSED = "CLOSED"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class CustomerAccount:
     """What a customer may buy, where and at which prices.
@@ -124,6 +131,7 @@ class CustomerAccount:
         return self.allowed_skus is not None or self.allowed_categories is not None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Availability:
     """Available to promise of a SKU as the availability snapshot states it (read, never decided, here)."""

@@ -5,8 +5,10 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from processors.inventory.quantities import LocationQuantity, total_of
+from processors.values import fast_init
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class LineClaim:
     order_id: str
@@ -28,6 +30,7 @@ class LineClaim:
         return frozenset(pair.location for pair in (*self.reserved, *self.allocated))
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Backorder:
     """A line's shortfall waiting for stock, filled first in first out by (ordered_at, order_id, line_id)."""

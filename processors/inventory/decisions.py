@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from processors.inventory.quantities import LocationQuantity
+from processors.values import fast_init
 
 
 class ReservationStatus(StrEnum):
@@ -15,12 +16,14 @@ class ReservationStatus(StrEnum):
     CLOSED = "CLOSED"  # the line holds nothing any more (shipped, short-picked, allocation cancelled)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class InventoryDecision:
     sku: str
     caused_by: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class AvailabilityChanged(InventoryDecision):
     """A published available-to-promise figure changed; carries all of them (floored at 0)."""
@@ -31,6 +34,7 @@ class AvailabilityChanged(InventoryDecision):
     as_of: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ShortfallDetected(InventoryDecision):
     """Claims at a location just came to exceed its sellable stock (raised once per transition)."""
@@ -44,6 +48,7 @@ class ShortfallDetected(InventoryDecision):
         return self.claimed - self.sellable
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class DriftDetected(InventoryDecision):
     """An ERP snapshot, reconciled with the WMS movements after it, disagrees with our on hand."""
@@ -59,6 +64,7 @@ class DriftDetected(InventoryDecision):
         return self.reconciled_on_hand - self.previous_on_hand
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ReservationAnswered(InventoryDecision):
     order_id: str
@@ -71,6 +77,7 @@ class ReservationAnswered(InventoryDecision):
     released: tuple[LocationQuantity, ...] = ()
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class BackorderFilled(InventoryDecision):
     """Stock came back and was reserved for a backordered line, first in first out."""
@@ -81,6 +88,7 @@ class BackorderFilled(InventoryDecision):
     still_backordered: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class LineAllocated(InventoryDecision):
     order_id: str
@@ -89,6 +97,7 @@ class LineAllocated(InventoryDecision):
     still_reserved: tuple[LocationQuantity, ...]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class AllocationReleased(InventoryDecision):
     """A cancelled allocation went back to available; the saga may re-source `quantity`."""
@@ -99,6 +108,7 @@ class AllocationReleased(InventoryDecision):
     quantity: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ShortPickRecorded(InventoryDecision):
     order_id: str
@@ -107,6 +117,7 @@ class ShortPickRecorded(InventoryDecision):
     short_quantity: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ClaimMismatch(InventoryDecision):
     """Units left a location for a line that held fewer of them there (on hand still moved)."""
@@ -118,12 +129,14 @@ class ClaimMismatch(InventoryDecision):
     reason: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class StaleFactIgnored(InventoryDecision):
     location: str
     reason: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class DuplicateIgnored(InventoryDecision):
     """The event id was already applied: nothing changed."""

@@ -11,15 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from processors.values import fast_init
+
 CHUNKS_PER_WINDOW = 8
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class KeyChunk:
     keys: frozenset[str]
     newest_at: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class RecentKeys:
     sealed: tuple[KeyChunk, ...] = ()  # oldest first

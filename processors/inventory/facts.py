@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from processors.values import fast_init
+
 
 class StockStatus(StrEnum):
     AVAILABLE = "AVAILABLE"
@@ -32,6 +34,7 @@ def _require(condition: bool, message: str) -> None:
         raise ValueError(message)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class InventoryFact:
     event_id: str
@@ -39,6 +42,7 @@ class InventoryFact:
     sku: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ReceiptConfirmed(InventoryFact):
     """Units received at a location, optionally against a purchase-order line."""
@@ -51,6 +55,7 @@ class ReceiptConfirmed(InventoryFact):
         _require(self.quantity > 0, f"receipt quantity must be positive, got {self.quantity}")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class InventoryAdjusted(InventoryFact):
     """A signed correction of on hand (shrinkage, found stock, correction...)."""
@@ -60,6 +65,7 @@ class InventoryAdjusted(InventoryFact):
     reason: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class CycleCounted(InventoryFact):
     """The WMS counted the location: on hand was `counted` at occurred_at (absolute)."""
@@ -71,6 +77,7 @@ class CycleCounted(InventoryFact):
         _require(self.counted >= 0, f"a count cannot be negative, got {self.counted}")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class StatusMoved(InventoryFact):
     """Units moved between available and an unavailable status; on hand is unchanged."""
@@ -84,6 +91,7 @@ class StatusMoved(InventoryFact):
         _require(self.quantity > 0, f"status move quantity must be positive, got {self.quantity}")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class SupplyExpected(InventoryFact):
     """The ERP's current figure for one purchase-order line (absolute, so repeats change nothing)."""
@@ -97,6 +105,7 @@ class SupplyExpected(InventoryFact):
         _require(self.quantity >= 0, f"expected supply cannot be negative, got {self.quantity}")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class OnHandSnapshot(InventoryFact):
     """The ERP's authoritative on hand at a location as of `as_of` (a new base, see docs/inventory-model.md)."""
@@ -106,6 +115,7 @@ class OnHandSnapshot(InventoryFact):
     as_of: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ReservationRequested(InventoryFact):
     """The order saga asks for one order line; a repeat of the same (order_id, line_id) changes nothing."""
@@ -122,6 +132,7 @@ class ReservationRequested(InventoryFact):
         _require(self.max_locations >= 1, f"max_locations must be at least 1, got {self.max_locations}")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ReservationReleased(InventoryFact):
     """The line gives back what it holds as reserved and leaves the backorder queue (allocations stay)."""
@@ -130,6 +141,7 @@ class ReservationReleased(InventoryFact):
     line_id: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class AllocationRequested(InventoryFact):
     """The line's reservation at `location` (all its locations when None) becomes a hard claim."""
@@ -139,6 +151,7 @@ class AllocationRequested(InventoryFact):
     location: str | None = None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class AllocationCancelled(InventoryFact):
     """The warehouse cancelled or rejected the fulfilment: the line's allocation there returns to available."""
@@ -148,6 +161,7 @@ class AllocationCancelled(InventoryFact):
     location: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ShortPicked(InventoryFact):
     """The picker found `short_quantity` fewer units than allocated: they are not on hand."""
@@ -161,6 +175,7 @@ class ShortPicked(InventoryFact):
         _require(self.short_quantity > 0, f"short quantity must be positive, got {self.short_quantity}")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Shipped(InventoryFact):
     order_id: str
@@ -172,6 +187,7 @@ class Shipped(InventoryFact):
         _require(self.quantity > 0, f"shipped quantity must be positive, got {self.quantity}")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ReturnReceived(InventoryFact):
     """Returned units arrive into quality control: on hand but not sellable."""
@@ -183,6 +199,7 @@ class ReturnReceived(InventoryFact):
         _require(self.quantity > 0, f"returned quantity must be positive, got {self.quantity}")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ReturnDispositioned(InventoryFact):
     """Inspected returns leave quality control: restocked (sellable) or scrapped (gone)."""

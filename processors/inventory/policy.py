@@ -5,9 +5,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from processors.values import fast_init
+
 HOUR_MS = 60 * 60 * 1000
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class InventoryPolicy:
     default_safety_stock: int = 0

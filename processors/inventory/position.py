@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from processors.inventory.facts import StockStatus
 from processors.inventory.supply import IncomingLine
-from processors.values import evolve
+from processors.values import evolve, fast_init
 
 _STATUS_FIELDS = {
     StockStatus.DAMAGED: "damaged",
@@ -20,12 +20,14 @@ _STATUS_FIELDS = {
 }
 
 
+@fast_init
 @dataclass(frozen=True, slots=True, order=True)
 class Movement:
     occurred_at: int
     delta: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class LocationStock:
     location: str

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from processors.inventory.claims import Backorder, LineClaim
 from processors.inventory.dedupe import RecentKeys
 from processors.inventory.position import LocationStock
-from processors.values import evolve
+from processors.values import evolve, fast_init
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class SkuInventory:
     sku: str

@@ -8,14 +8,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from processors.inventory.facts import SupplyStatus
+from processors.values import fast_init
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Receipt:
     occurred_at: int
     quantity: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class IncomingLine:
     po_line_id: str

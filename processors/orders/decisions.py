@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from processors.orders.facts import DeadlineKind, FulfilmentKind
 from processors.orders.status import Acceptance, OrderStatus
+from processors.values import fast_init
 
 
 class ErpCommandKind(StrEnum):
@@ -46,6 +47,7 @@ class OrderExceptionType(StrEnum):
     SLA_BREACH_RETURN = "sla_breach_return"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class OrderDecision:
     order_id: str
@@ -53,6 +55,7 @@ class OrderDecision:
     caused_by: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ReserveLine(OrderDecision):
     """Ask the SKU owner for one line claim (the inventory model's ReservationRequested)."""
@@ -65,6 +68,7 @@ class ReserveLine(OrderDecision):
     max_locations: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ReleaseLine(OrderDecision):
     """Give back the claim's reservation and leave the backorder queue (ReservationReleased)."""
@@ -73,6 +77,7 @@ class ReleaseLine(OrderDecision):
     line_claim_id: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class AllocateLine(OrderDecision):
     """The claim's reservation at `location` becomes a hard claim (AllocationRequested)."""
@@ -82,6 +87,7 @@ class AllocateLine(OrderDecision):
     location: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class CancelAllocation(OrderDecision):
     """The warehouse accepted a cancellation: the claim's allocation there goes back (AllocationCancelled)."""
@@ -98,6 +104,7 @@ class FulfilmentItem(NamedTuple):
     quantity: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class FulfilmentRequested(OrderDecision):
     """One location is asked to ship these units (Shopify's fulfilment order)."""
@@ -107,6 +114,7 @@ class FulfilmentRequested(OrderDecision):
     lines: tuple[FulfilmentItem, ...]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class FulfilmentCancelRequested(OrderDecision):
     """Ask the warehouse to cancel these still open units; it answers with FulfilmentCancelAnswered."""
@@ -123,6 +131,7 @@ class ErpLine(NamedTuple):
     fulfilment_kind: FulfilmentKind
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ErpCommand(OrderDecision):
     command_id: str  # idempotency key for the ERP
@@ -135,6 +144,7 @@ class ErpCommand(OrderDecision):
     reason: str = ""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class OrderStatusChanged(OrderDecision):
     old_status: OrderStatus | None  # None: the order was just placed
@@ -144,6 +154,7 @@ class OrderStatusChanged(OrderDecision):
     at: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class OrderException(OrderDecision):
     """A business exception for an owned queue; `subject` names the line, fulfilment, shipment or fact."""
@@ -153,6 +164,7 @@ class OrderException(OrderDecision):
     subject: str = ""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class DeadlineSet(OrderDecision):
     """(Re)schedule the order's timer of this kind; feed DeadlineReached when it passes."""
@@ -161,11 +173,13 @@ class DeadlineSet(OrderDecision):
     due_at: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class DeadlineCleared(OrderDecision):
     kind: DeadlineKind
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class FactHeld(OrderDecision):
     """The fact arrived before the state it refers to; it is applied when that arrives, or expires."""
@@ -174,6 +188,7 @@ class FactHeld(OrderDecision):
     expires_at: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class FactIgnored(OrderDecision):
     """The fact changed nothing (a stale timer or carrier status, a cancellation of a closed order...)."""
@@ -181,6 +196,7 @@ class FactIgnored(OrderDecision):
     reason: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class DuplicateIgnored(OrderDecision):
     """The event id was already applied, or the same business fact came again under a new id."""

@@ -11,10 +11,12 @@ import heapq
 from dataclasses import dataclass, field
 
 from processors.orders.decisions import ErpPriority
+from processors.values import fast_init
 
 PRIORITY_RANK: dict[ErpPriority, int] = {p: rank for rank, p in enumerate(ErpPriority)}
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class RateLimit:
     rate_per_s: float

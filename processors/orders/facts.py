@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from processors.inventory.quantities import LocationQuantity
+from processors.values import fast_init
 
 CLAIM_SEPARATOR = "~"  # re-sourced claims are f"{line_id}~r{n}", so a line id may not contain it
 
@@ -68,6 +69,7 @@ def _require(condition: bool, message: str) -> None:
         raise ValueError(message)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class OrderFact:
     event_id: str
@@ -76,6 +78,7 @@ class OrderFact:
     correlation_id: str = field(default="", kw_only=True)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class PlacedLine:
     line_id: str
@@ -91,6 +94,7 @@ class PlacedLine:
         _require(bool(self.sku), f"line {self.line_id}: the SKU is empty")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class OrderPlaced(OrderFact):
     """The customer's order. `placed_at` is occurred_at unless the source says otherwise."""
@@ -106,6 +110,7 @@ class OrderPlaced(OrderFact):
         _require(len(set(ids)) == len(ids), f"order {self.order_id} repeats a line id: {ids}")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ReservationAnswer(OrderFact):
     """The SKU owner about one line claim; which fields are snapshots and which are deltas depends on the status."""
@@ -124,12 +129,14 @@ class ReservationAnswer(OrderFact):
         _require(all(pair.quantity > 0 for pair in pairs), "answered quantities must be positive")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ErpDecision(OrderFact):
     verdict: ErpVerdict
     reason: str = ""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class CancellationRequested(OrderFact):
     """The customer cancels the whole order (no line ids) or whole lines."""
@@ -138,6 +145,7 @@ class CancellationRequested(OrderFact):
     reason: str = ""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class FulfilmentCancelAnswered(OrderFact):
     """The warehouse accepted or refused (usually: it already shipped) a FulfilmentCancelRequested."""
@@ -147,6 +155,7 @@ class FulfilmentCancelAnswered(OrderFact):
     reason: str = ""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class PickShort(OrderFact):
     """The picker found fewer units than allocated (the SKU owner's ShortPickRecorded): re-source them."""
@@ -160,6 +169,7 @@ class PickShort(OrderFact):
         _require(self.short_quantity > 0, f"short quantity must be positive, got {self.short_quantity}")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ShippedLine:
     line_claim_id: str  # the claim id from the fulfilment request; a supplier line's own line id
@@ -169,6 +179,7 @@ class ShippedLine:
         _require(self.quantity > 0, f"shipped quantity must be positive, got {self.quantity}")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ShipmentConfirmed(OrderFact):
     """Units left `location` (a warehouse, or the supplier for drop-ship lines) in one parcel."""
@@ -184,6 +195,7 @@ class ShipmentConfirmed(OrderFact):
         _require(bool(self.lines), f"shipment {self.shipment_id} has no lines")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class TrackingMilestone(OrderFact):
     """A carrier status for one shipment; occurred_at is the carrier's event time."""
@@ -193,6 +205,7 @@ class TrackingMilestone(OrderFact):
     detail: str = ""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class DeadlineReached(OrderFact):
     """The shell's timer for a stored deadline fired; occurred_at is the time it fired (`at`)."""
@@ -209,6 +222,7 @@ def deadline_reached(order_id: str, kind: DeadlineKind, at: int) -> DeadlineReac
     return DeadlineReached(f"deadline:{order_id}:{kind}:{at}", at, order_id, kind)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ReturnedLine:
     line_id: str
@@ -218,6 +232,7 @@ class ReturnedLine:
         _require(self.quantity > 0, f"returned quantity must be positive, got {self.quantity}")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ReturnRecorded(OrderFact):
     """Units of delivered lines came back (the returns workflow itself is not modelled yet)."""
@@ -235,6 +250,7 @@ class Disposition(StrEnum):
     SCRAP = "SCRAP"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ReturnRequested(OrderFact):
     """The customer asks to return shipped units (RMA request); the ERP authorises or refuses."""
@@ -247,6 +263,7 @@ class ReturnRequested(OrderFact):
         _require(bool(self.lines), "a return needs at least one line")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class RmaDecided(OrderFact):
     return_id: str
@@ -254,6 +271,7 @@ class RmaDecided(OrderFact):
     reason: str = ""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ReceivedLine:
     line_id: str
@@ -264,6 +282,7 @@ class ReceivedLine:
         _require(self.quantity > 0, f"received quantity must be positive, got {self.quantity}")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ReturnGoodsReceived(OrderFact):
     """Returned units arrived at a warehouse (into quality control) with their disposition, if decided."""
@@ -273,6 +292,7 @@ class ReturnGoodsReceived(OrderFact):
     lines: tuple[ReceivedLine, ...]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class CreditMemoIssued(OrderFact):
     return_id: str

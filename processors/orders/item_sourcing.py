@@ -24,8 +24,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from processors.orders.facts import FulfilmentKind
+from processors.values import fast_init
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class SourcedItem:
     sku: str

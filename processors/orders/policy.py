@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from processors.orders.item_sourcing import NO_ITEMS, ItemSourcing
+from processors.values import fast_init
 
 MINUTE_MS = 60 * 1000
 HOUR_MS = 60 * MINUTE_MS
 DAY_MS = 24 * HOUR_MS
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class SourcingPolicy:
     location_priority: tuple[str, ...] = ()  # preferred locations, best first (sent with every ReserveLine)
@@ -45,6 +47,7 @@ class SourcingPolicy:
         return self.lead_time_ms(supplier)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class OrderSlas:
     acceptance_ms: int = 30 * MINUTE_MS  # placed → the ERP's verdict
@@ -60,6 +63,7 @@ class OrderSlas:
                 raise ValueError(f"{name} cannot be negative")
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class OrderPolicy:
     sourcing: SourcingPolicy = SourcingPolicy()

@@ -11,11 +11,12 @@ from enum import StrEnum
 
 from processors.inventory.dedupe import RecentKeys
 from processors.inventory.quantities import LocationQuantity, total_of
-from processors.values import evolve
+from processors.values import evolve, fast_init
 from processors.orders.facts import CarrierStatus, DeadlineKind, FulfilmentKind, OrderFact, ReturnedLine
 from processors.orders.status import Acceptance, OrderStatus
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class StockClaim:
     """The saga's view of one claim at the SKU owner, kept in step by its answers."""
@@ -44,6 +45,7 @@ class StockClaim:
         return not self.released and (not self.answered or bool(self.reserved) or self.backordered > 0)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class OrderLine:
     line_id: str
@@ -114,6 +116,7 @@ class CancelState(StrEnum):
     CANCELLED = "CANCELLED"  # the warehouse accepted: the open units are cancelled
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class FulfilmentLine:
     line_id: str
@@ -135,6 +138,7 @@ class FulfilmentLine:
         return self.cancel is CancelState.REQUESTED and self.open > 0
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Fulfilment:
     fulfilment_id: str
@@ -143,6 +147,7 @@ class Fulfilment:
     lines: tuple[FulfilmentLine, ...]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ShipmentLine:
     line_id: str
@@ -150,12 +155,14 @@ class ShipmentLine:
     quantity: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class TrackingFlag:
     flag: CarrierStatus
     at: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Shipment:
     shipment_id: str
@@ -169,12 +176,14 @@ class Shipment:
     flags: tuple[TrackingFlag, ...] = ()
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Deadline:
     kind: DeadlineKind
     due_at: int
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class HeldFact:
     fact: OrderFact
@@ -182,6 +191,7 @@ class HeldFact:
     reason: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class TimelineEntry:
     at: int
@@ -201,6 +211,7 @@ class ReturnStatus(StrEnum):
     COMPLETED = "COMPLETED"  # credited
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ReturnCase:
     return_id: str
@@ -221,6 +232,7 @@ class ReturnCase:
         return self.status not in (ReturnStatus.REFUSED, ReturnStatus.COMPLETED)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Order:
     order_id: str

@@ -6,6 +6,7 @@ from typing import NamedTuple, Union
 
 from processors.orders.decisions import OrderDecision, OrderExceptionType
 from processors.orders.state import Order
+from processors.values import fast_init
 
 
 class Cause(NamedTuple):
@@ -22,6 +23,7 @@ class Cause(NamedTuple):
         return self.order_id, self.correlation_id, self.event_id
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Hold:
     """The fact refers to state that has not arrived: keep it and try again after every applied fact."""
@@ -29,6 +31,7 @@ class Hold:
     reason: str
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Refuse:
     """The fact would break the order's rules: not applied; an exception says why."""
@@ -38,6 +41,7 @@ class Refuse:
     subject: str = ""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Ignore:
     """The fact changes nothing in the order (only its event id is remembered, so a redelivery stays ignored)."""

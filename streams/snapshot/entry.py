@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from processors.values import fast_init
 from streams.snapshot.keys import is_valid_sku
 
 
@@ -18,6 +19,7 @@ class UnreadableEntry(ValueError):
     """Bytes in Redis that are not an entry this code wrote."""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class AvailabilityEntry:
     """Available-to-promise of one SKU, per location and in total.
