@@ -164,6 +164,21 @@ def test_a_record_that_does_not_fit_its_schema_cannot_be_encoded(codec: AvroCode
         codec.encode(TOPIC, MOVEMENTS, record)
 
 
+def test_a_value_the_validator_itself_falls_over_is_still_an_encode_error(codec: AvroCodec) -> None:
+    """A tuple in a [null, array] field is fastavro's tuple notation (type name, value) to both its writer and its
+    validator: the codec says which record did not fit instead of letting the validator's ValueError out."""
+    record = records.inventory_movement()
+    name = "erp/customer_account_changed"
+    account = {"envelope": record["envelope"], "customer_id": "C-1", "account_status": "ACTIVE",
+               "credit_hold": False, "credit_limit": None, "credit_exposure": None, "currency": None,
+               "price_list_id": "P", "customer_group": None, "channels": [], "allowed_skus": (),
+               "allowed_categories": None}
+
+    with pytest.raises(EncodeError, match=r"erp/customer_account_changed v\d+: ValueError"):
+        codec.encode("erp.customer-accounts", name, account)
+    assert codec.encode("erp.customer-accounts", name, account | {"allowed_skus": []})
+
+
 def _decode_error(codec: AvroCodec, value: bytes) -> DecodeError:
     with pytest.raises(DecodeError) as raised:
         codec.decode(value, MOVEMENTS)
