@@ -84,8 +84,7 @@ class _Generator:
         self.named = named
         self.functions: dict[str, str] = {}  # record full name -> its function's name
         self.sources: list[str] = []
-        self.scope: dict[str, Any] = {"long_bytes": long_bytes, "SMALL": _SMALL, "fallback": _not_on_fast_path,
-                                      "NotOnFastPath": NotOnFastPath}
+        self.scope: dict[str, Any] = {"long_bytes": long_bytes, "SMALL": _SMALL, "fallback": _not_on_fast_path}
         self.counter = 0
 
     def writer(self, schema: dict[str, Any]) -> Writer:
