@@ -166,9 +166,7 @@ class _Generator:
         item = self.name("item")
         key = self.name("k")
         loop = f"for {key}, {item} in {value}.items():" if keys else f"for {item} in {value}:"
-        inner = ([f"{key}b = {key}.encode()",
-                  f"out(SMALL[len({key}b) + 64] if len({key}b) < 64 else long_bytes(len({key}b)))",
-                  f"out({key}b)"] if keys else [])
+        inner = self.primitive_lines("string", key) if keys else []
         inner += self.value_lines(items, item)
         return [f"if type({value}) not in {types}: fallback({value})",
                 f"if {value}:",
