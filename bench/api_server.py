@@ -5,7 +5,8 @@
 redis: exactly what `distflow api` runs (streams.api.app.run_api: build_api over RedisAvailabilityReader, the
 client built inside the server's loop), logs configured from the settings as the CLI does.
 dict:  build_api over DictAvailabilityReader holding the same N entries (bench.common.availability_entries), served
-the same way (aiohttp web.run_app, no access log of aiohttp's own). The in-process baseline.
+the same way (aiohttp web.run_app, no access log of aiohttp's own) with run_api's GC settings (the entries frozen
+with the rest of start-up, the same thresholds). The in-process baseline.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def main() -> None:
     from aiohttp import web
 
     from streams import logs
-    from streams.api.app import build_api, run_api
+    from streams.api.app import build_api, run_api, settle_gc
     from streams.snapshot.memory import DictAvailabilityReader
 
     settings = build_settings(config["settings"])
@@ -30,7 +31,9 @@ def main() -> None:
         return
     reader = DictAvailabilityReader(availability_entries(int(config["entries"]), int(config["now_ms"])))
     reader.heartbeat_ms = int(config["now_ms"])
-    web.run_app(build_api(settings, reader), host=settings.api_host, port=settings.api_port, access_log=None,
+    app = build_api(settings, reader)
+    settle_gc()
+    web.run_app(app, host=settings.api_host, port=settings.api_port, access_log=None,
                 print=None)
 
 

@@ -121,13 +121,18 @@ def availability_reader(settings: Settings, client: Any) -> AvailabilityReader:
 API_GC_THRESHOLDS = (50_000, 20, 100)
 
 
-def run_api(settings: Settings) -> None:
-    """Serve on settings.api_host:api_port until SIGTERM/SIGINT (the `distflow api` command)."""
+def settle_gc() -> None:
+    """What the API process does once everything it starts with is built: freeze it, then the thresholds above."""
     import gc
 
     gc.collect()
     gc.freeze()
     gc.set_threshold(*API_GC_THRESHOLDS)
+
+
+def run_api(settings: Settings) -> None:
+    """Serve on settings.api_host:api_port until SIGTERM/SIGINT (the `distflow api` command)."""
+    settle_gc()
     log.info("API listening on %s:%d", settings.api_host, settings.api_port)
     web.run_app(_serving_app(settings), host=settings.api_host, port=settings.api_port, access_log=None,
                 print=None)
