@@ -9,6 +9,11 @@ were appended to it — the shape a low-latency pipeline leaves behind (every wo
 the commands, changelog and output topics) — and last on a fresh topic on the same broker: the slowdown belongs to
 the partition being fetched, not to the broker (docs/performance.md, "The embedded broker's fetch"). The baseline
 is the fresh topic.
+
+First, on the fresh broker: what consumers waiting on idle partitions cost it (no records anywhere). A plain
+consumer assigned every partition of BENCH_FLOOR_IDLE_TOPICS (default 23, as many input topics as a
+`distflow worker` subscribes to) at their ends, polling with `fetch.wait.max.ms` 10 (the worker's) and 100, and one
+assigned a single topic at 10: the broker's CPU share over BENCH_FLOOR_IDLE_SECONDS (default 3) each.
 """
 from __future__ import annotations
 
@@ -49,6 +54,42 @@ def _hop(bootstrap: str, topic: str, rate: float, seconds: float, broker_pid: in
             "broker_cpu_share": broker_cpu}
 
 
+def _idle_fetch_cost(bootstrap: str, topics: list[str], wait_ms: int, seconds: float, broker_pid: int) -> float:
+    """The broker's CPU share while one consumer waits at the end of every partition of `topics`."""
+    from confluent_kafka import OFFSET_END, Consumer, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": unique("idle"), "enable.auto.commit": False,
+                         "fetch.wait.max.ms": wait_ms})
+    consumer.assign([TopicPartition(topic, p, OFFSET_END) for topic in topics for p in range(PARTITIONS)])
+    try:
+        settle_until = time.monotonic() + 1.0
+        while time.monotonic() < settle_until:
+            consumer.poll(0.1)
+        cpu_before, start = cpu_seconds(broker_pid), time.monotonic()
+        while time.monotonic() < start + seconds:
+            consumer.poll(0.1)
+        return (cpu_seconds(broker_pid) - cpu_before) / (time.monotonic() - start)
+    finally:
+        consumer.close()
+
+
+def idle_fetch_costs(bootstrap: str, broker_pid: int) -> dict[str, Any]:
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    count, seconds = env_int("BENCH_FLOOR_IDLE_TOPICS", 23), env_float("BENCH_FLOOR_IDLE_SECONDS", 3)
+    topics = [unique("idle") for _ in range(count)]
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    for future in admin.create_topics([NewTopic(topic, PARTITIONS, 1) for topic in topics]).values():
+        future.result(30)
+    shares = {"one_topic_10ms": _idle_fetch_cost(bootstrap, topics[:1], 10, seconds, broker_pid),
+              "all_10ms": _idle_fetch_cost(bootstrap, topics, 10, seconds, broker_pid),
+              "all_100ms": _idle_fetch_cost(bootstrap, topics, 100, seconds, broker_pid)}
+    print(f"  idle fetches           broker CPU {shares['one_topic_10ms']:.0%} for {PARTITIONS} partitions, "
+          f"{shares['all_10ms']:.0%} for {count * PARTITIONS} at fetch.wait.max.ms 10, {shares['all_100ms']:.0%} at 100 "
+          "(no records anywhere)", flush=True)
+    return {"partitions": count * PARTITIONS, "one_topic_partitions": PARTITIONS, **shares}
+
+
 def run() -> dict[str, Any]:
     from confluent_kafka import Producer
     from confluent_kafka.admin import AdminClient, NewTopic
@@ -61,6 +102,7 @@ def run() -> dict[str, Any]:
     with stack("floor", redis=False) as st:
         assert st.broker is not None
         pid = st.broker.process.proc.pid
+        idle = idle_fetch_costs(st.bootstrap, pid)
         topic = unique("floor")
         admin = AdminClient({"bootstrap.servers": st.bootstrap})
         admin.create_topics([NewTopic(topic, PARTITIONS, 1)])[topic].result(30)
@@ -85,7 +127,7 @@ def run() -> dict[str, Any]:
         print(f"  fresh topic beside it  p50 {fresh_beside['p50_ms']:6.1f} ms  p99 {fresh_beside['p99_ms']:6.1f} ms  "
               f"broker CPU {fresh_beside['broker_cpu_share']:.0%}", flush=True)
     return {"rate": rate, "small_batches": small_batches, "fresh": fresh, "loaded": loaded,
-            "fresh_beside_loaded": fresh_beside}
+            "fresh_beside_loaded": fresh_beside, "idle_fetches": idle}
 
 
 if __name__ == "__main__":

@@ -166,6 +166,13 @@ def summary_rows(results: dict[str, dict[str, Any]]) -> list[list[str]]:
                      + (f"; a fresh topic beside the loaded one {ms(floor['fresh_beside_loaded']['p50_ms'])} p50"
                         if floor.get("fresh_beside_loaded") else ""),
                      f"{floor['loaded']['p50_ms'] / floor['fresh']['p50_ms']:.1f}× (p50)", "—", "—"])
+        idle = floor.get("idle_fetches")
+        if idle:
+            rows.append([f"Context: Tansu CPU while one consumer waits on {idle['partitions']} idle partitions "
+                         "(as many as a worker's inputs), fetch.wait.max.ms 10",
+                         f"broker CPU {idle['all_10ms']:.0%}",
+                         f"{idle['one_topic_partitions']} partitions: {idle['one_topic_10ms']:.0%}; "
+                         f"fetch.wait.max.ms 100: {idle['all_100ms']:.0%}", "—", "—", "—"])
     return rows
 
 
