@@ -88,6 +88,7 @@ def worker_config(settings: Settings) -> WorkerConfig:
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         max_poll_interval_ms=settings.kafka_max_poll_interval_ms,
+        fetch_wait_max_ms=settings.kafka_fetch_wait_max_ms,
         idempotent_producer=settings.kafka_idempotent_producer,
         handoff_topics=handoff_topics(settings) if settings.handoff_in_process else (),
         handoff_max_per_batch=settings.handoff_max_per_batch,

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     kafka_session_timeout_ms: int = 45_000
     kafka_heartbeat_interval_ms: int = 3_000
     kafka_max_poll_interval_ms: int = 300_000
+    kafka_fetch_wait_max_ms: int = Field(
+        10, ge=1, le=60_000,
+        description="the longest a worker's fetch waits at the broker for records (librdkafka fetch.wait.max.ms). "
+                    "Kafka answers a waiting fetch as soon as a record arrives, so there a longer wait (the "
+                    "chart's 500) costs no latency and saves idle fetch requests; the embedded Tansu broker "
+                    "answers only when the wait is over, so the default is short (docs/performance.md)")
     kafka_idempotent_producer: bool = True
     exactly_once: bool = Field(False, description="Kafka transactions (real Kafka only); default at-least-once")
 

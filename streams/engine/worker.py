@@ -43,6 +43,7 @@ class WorkerConfig:
     session_timeout_ms: int = 45_000
     heartbeat_interval_ms: int = 3_000
     max_poll_interval_ms: int = 300_000
+    fetch_wait_max_ms: int = 10  # librdkafka fetch.wait.max.ms (Settings.kafka_fetch_wait_max_ms says why 10)
     idempotent_producer: bool = True
     transactional_id: str | None = None  # set: exactly-once (Kafka transactions); unset: at-least-once
     lag_interval_s: float = 1.0  # consumer lag is measured at most this often (0: after every loop)
@@ -117,7 +118,7 @@ class BatchWorker:
         return {**cfg.client_config, "group.id": cfg.group_id, "enable.auto.commit": False,
                 "auto.offset.reset": "earliest", "partition.assignment.strategy": "range",
                 "session.timeout.ms": cfg.session_timeout_ms, "heartbeat.interval.ms": cfg.heartbeat_interval_ms,
-                "max.poll.interval.ms": cfg.max_poll_interval_ms, "fetch.wait.max.ms": 10,
+                "max.poll.interval.ms": cfg.max_poll_interval_ms, "fetch.wait.max.ms": cfg.fetch_wait_max_ms,
                 "fetch.max.bytes": 52_428_800, "max.partition.fetch.bytes": 10_485_760,
                 "queued.max.messages.kbytes": 262_144, "on_commit": self._commit_done,
                 # hand-offs start at a partition's end (HandoffRoutes): the consumer must say when it got there

@@ -42,6 +42,7 @@ DISTFLOW_KAFKA_SSL_KEY_LOCATION: {{ printf "%s/%s" (include "distflow.kafkaTlsDi
 DISTFLOW_KAFKA_SESSION_TIMEOUT_MS: {{ $kafka.sessionTimeoutMs | int64 | quote }}
 DISTFLOW_KAFKA_HEARTBEAT_INTERVAL_MS: {{ $kafka.heartbeatIntervalMs | int64 | quote }}
 DISTFLOW_KAFKA_MAX_POLL_INTERVAL_MS: {{ $kafka.maxPollIntervalMs | int64 | quote }}
+DISTFLOW_KAFKA_FETCH_WAIT_MAX_MS: {{ $kafka.fetchWaitMaxMs | int64 | quote }}
 DISTFLOW_KAFKA_IDEMPOTENT_PRODUCER: {{ $kafka.idempotentProducer | quote }}
 DISTFLOW_EXACTLY_ONCE: {{ $kafka.exactlyOnce | quote }}
 {{- with .Values.schemaRegistry.url }}
