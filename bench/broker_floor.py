@@ -73,12 +73,11 @@ def _idle_fetch_cost(bootstrap: str, topics: list[str], wait_ms: int, seconds: f
         consumer.close()
 
 
-def idle_fetch_costs(bootstrap: str, broker_pid: int) -> dict[str, Any]:
-    from confluent_kafka.admin import AdminClient, NewTopic
+def idle_fetch_costs(bootstrap: str, admin: Any, broker_pid: int) -> dict[str, Any]:
+    from confluent_kafka.admin import NewTopic
 
     count, seconds = env_int("BENCH_FLOOR_IDLE_TOPICS", 23), env_float("BENCH_FLOOR_IDLE_SECONDS", 3)
     topics = [unique("idle") for _ in range(count)]
-    admin = AdminClient({"bootstrap.servers": bootstrap})
     for future in admin.create_topics([NewTopic(topic, PARTITIONS, 1) for topic in topics]).values():
         future.result(30)
     shares = {"one_topic_10ms": _idle_fetch_cost(bootstrap, topics[:1], 10, seconds, broker_pid),
@@ -102,9 +101,9 @@ def run() -> dict[str, Any]:
     with stack("floor", redis=False) as st:
         assert st.broker is not None
         pid = st.broker.process.proc.pid
-        idle = idle_fetch_costs(st.bootstrap, pid)
-        topic = unique("floor")
         admin = AdminClient({"bootstrap.servers": st.bootstrap})
+        idle = idle_fetch_costs(st.bootstrap, admin, pid)
+        topic = unique("floor")
         admin.create_topics([NewTopic(topic, PARTITIONS, 1)])[topic].result(30)
         fresh = _hop(st.bootstrap, topic, rate, seconds, pid)
         print(f"  fresh topic            p50 {fresh['p50_ms']:6.1f} ms  p99 {fresh['p99_ms']:6.1f} ms  broker CPU "
