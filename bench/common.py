@@ -33,6 +33,14 @@ def env_int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def batch_max_records() -> int:
+    """The workers' batch size in every benchmark: BENCH_BATCH_MAX_RECORDS, else the product's default
+    (DISTFLOW_BATCH_MAX_RECORDS), so a benchmark measures what a deployment runs unless told otherwise."""
+    from streams.settings import Settings
+
+    return env_int("BENCH_BATCH_MAX_RECORDS", Settings.model_fields["batch_max_records"].default)
+
+
 def env_float(name: str, default: float) -> float:
     raw = os.environ.get(name)
     return float(raw) if raw not in (None, "") else default
@@ -95,7 +103,7 @@ def settings_values(bootstrap: str, redis_url: str, state_dir: Path, **overrides
         app_id=unique("distflow-bench"), topic_prefix=unique("b") + ".", topic_partitions=PARTITIONS,
         kafka_bootstrap_servers=bootstrap, kafka_session_timeout_ms=6000, kafka_heartbeat_interval_ms=500,
         kafka_max_poll_interval_ms=60000, redis_url=redis_url, redis_key_prefix=unique("snap") + ":",
-        state_dir=str(state_dir), batch_max_records=5000, log_format="json",
+        state_dir=str(state_dir), batch_max_records=batch_max_records(), log_format="json",
         log_level=os.environ.get("BENCH_LOG_LEVEL", "INFO"))
     values.update(overrides)
     return values

@@ -10,10 +10,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.common import PARTITIONS, unique
+from bench.common import PARTITIONS, batch_max_records, unique
 from streams.engine.worker import WorkerConfig
-
-BATCH = 5_000
 
 
 def cpu_us_per(n: int, step: Callable[[], None]) -> float:
@@ -33,7 +31,9 @@ def cpu_us_per(n: int, step: Callable[[], None]) -> float:
 
 
 def batches(items: Sequence[Any]) -> list[Sequence[Any]]:
-    return [items[start:start + BATCH] for start in range(0, len(items), BATCH)]
+    """In the workers' batch size (bench.common.batch_max_records): a flush, a write batch, per batch."""
+    size = batch_max_records()
+    return [items[start:start + size] for start in range(0, len(items), size)]
 
 
 def worker_producer(settings: Any) -> Any:

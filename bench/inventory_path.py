@@ -23,8 +23,8 @@ import random
 import time
 from typing import Any
 
-from bench.common import (LOCATIONS, MOVEMENT_SCHEMA, PARTITIONS, WorkerProcess, apply_catalog, build_settings,
-                          env_int, heading, movement, now_ms, produce, profile_breakdown, py_spy,
+from bench.common import (LOCATIONS, MOVEMENT_SCHEMA, PARTITIONS, WorkerProcess, apply_catalog, batch_max_records,
+                          build_settings, env_int, heading, movement, now_ms, produce, profile_breakdown, py_spy,
                           settings_values, source_producer, stack, unique)
 from bench.inventory_floor import library_floor
 
@@ -138,7 +138,7 @@ def check_snapshot(redis_url: str, prefix: str, expected: dict[str, int], sample
 def run() -> dict[str, Any]:
     n = env_int("BENCH_INVENTORY_EVENTS", 200_000)
     skus = env_int("BENCH_INVENTORY_SKUS", 50_000)
-    batch = env_int("BENCH_BATCH_MAX_RECORDS", 5_000)
+    batch = batch_max_records()
     heading(f"inventory path: {n:,} movements over {skus:,} SKUs x {len(LOCATIONS)} locations, "
             f"{PARTITIONS} partitions, batch_max_records={batch}")
     results = measured_pass(n, skus, batch)

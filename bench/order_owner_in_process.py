@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bench.common import env_int, heading, now_ms, stack
+from bench.common import batch_max_records, env_int, heading, now_ms, stack
 from bench.in_process import cpu_of_batches, report, scratch_settings
 from bench.order_saga import order_placed
 
@@ -91,7 +91,7 @@ def one_repeat(redis_url: str, workdir: Path, orders: int, batch: int) -> float:
 def run() -> dict[str, Any]:
     orders = env_int("BENCH_ORDER_OWNER_ORDERS", 15_000)
     repeats = env_int("BENCH_ORDER_OWNER_REPEATS", 3)
-    batch = env_int("BENCH_BATCH_MAX_RECORDS", 5_000)
+    batch = batch_max_records()
     heading(f"Order owner in process: {orders:,} orders of {LINES} lines (command, then {LINES} answers), "
             f"records per batch {batch:,}, {repeats} repeats")
     with stack("order-owner", broker=False) as st:

@@ -39,9 +39,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import (LOCATIONS, MOVEMENT_SCHEMA, PARTITIONS, WorkerProcess, apply_catalog, build_settings,
-                          cpu_seconds, env_int, heading, movement, now_ms, produce, profile_breakdown, py_spy,
-                          settings_values, source_producer, stack, unique)
+from bench.common import (LOCATIONS, MOVEMENT_SCHEMA, PARTITIONS, WorkerProcess, apply_catalog, batch_max_records,
+                          build_settings, cpu_seconds, env_int, heading, movement, now_ms, produce, profile_breakdown,
+                          py_spy, settings_values, source_producer, stack, unique)
 from bench.floor_steps import end_offsets
 from bench.saga_floor import saga_library_floor
 
@@ -410,7 +410,7 @@ def _print_pass(r: dict[str, Any]) -> None:
 def run() -> dict[str, Any]:
     n = env_int("BENCH_SAGA_ORDERS", 15_000)
     skus = env_int("BENCH_SAGA_SKUS", 20_000)
-    batch = env_int("BENCH_BATCH_MAX_RECORDS", 5_000)
+    batch = batch_max_records()
     seed = env_int("BENCH_SEED", 8)
     counts = [int(x) for x in os.environ.get("BENCH_SAGA_WORKERS", "1,2").split(",") if x.strip()]
     heading(f"order saga: {n:,} orders x {LINES_PER_ORDER} lines over {skus:,} SKUs x {len(LOCATIONS)} locations, "

@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bench.common import env_int, heading, movement, now_ms, stack
+from bench.common import batch_max_records, env_int, heading, movement, now_ms, stack
 from bench.in_process import cpu_of_batches, report, scratch_settings
 
 PARTITIONS = 4
@@ -77,7 +77,7 @@ def run() -> dict[str, Any]:
     events = env_int("BENCH_SKU_OWNER_EVENTS", 100_000)
     skus = env_int("BENCH_SKU_OWNER_SKUS", 50_000)
     repeats = env_int("BENCH_SKU_OWNER_REPEATS", 5)
-    batch = env_int("BENCH_BATCH_MAX_RECORDS", 5_000)
+    batch = batch_max_records()
     heading(f"SKU owner in process: {events:,} receipts over {skus:,} SKUs, batches of {batch:,}, {repeats} repeats")
     with stack("sku-owner", broker=False) as st:
         figures = [one_repeat(st.redis_url, st.workdir, events, skus, batch) for _ in range(repeats)]
