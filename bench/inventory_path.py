@@ -222,8 +222,9 @@ def measured_pass(n: int, skus: int, batch: int) -> dict[str, Any]:
 
 def print_floor(floor: dict[str, Any]) -> None:
     print(f"  library floor     {floor['floor_us']:>9.1f} us/ev   CPU of the library calls alone (no distflow logic), "
-          f"{floor['events']:,} events: at most {floor['max_events_per_s']:,.0f} ev/s on one core "
-          f"(target: <= {1e6 / TARGET_EVENTS_PER_S:.0f} us/ev)", flush=True)
+          f"{floor['events']:,} events, outputs for {floor['outputs']:,} (one per SKU per batch): at most "
+          f"{floor['max_events_per_s']:,.0f} ev/s on one core (target: <= {1e6 / TARGET_EVENTS_PER_S:.0f} us/ev)",
+          flush=True)
     for step, us in floor["steps_us"].items():
         print(f"    {us:7.1f} us  {step}")
 

@@ -257,7 +257,10 @@ def notes(results: dict[str, dict[str, Any]]) -> list[str]:
             budget = 1e6 / inventory_path.TARGET_EVENTS_PER_S
             out.append(
                 f"The library floor, measured in the same run on the same records (`bench/inventory_floor.py`): the "
-                f"calls every event of this benchmark needs whatever the worker's own logic costs — {steps} µs — "
+                f"calls this benchmark's events need whatever the worker's own logic costs (a consume and decode "
+                f"each; outputs, state write and snapshot entry once per SKU per batch of "
+                f"{inv.get('batch_max_records', 0):,}: {floor.get('outputs', floor['events']):,} for "
+                f"{floor['events']:,} events) — {steps} µs — "
                 f"add up to {floor['floor_us']:.1f} µs of CPU per event (at most {n0(floor['max_events_per_s'])} "
                 f"ev/s on one core), {floor['floor_us'] / budget:.0%} of the {budget:.0f} µs per event that "
                 f"40,000 ev/s allows, before a line of validation, domain logic or bookkeeping runs. The worker's "
