@@ -84,7 +84,8 @@ def inventory_policy(settings: Settings) -> InventoryPolicy:
 def worker_config(settings: Settings) -> WorkerConfig:
     return WorkerConfig(
         group_id=settings.app_id, client_config=settings.kafka_client_config(),
-        batch_max_records=settings.batch_max_records, poll_timeout_s=settings.batch_poll_timeout_ms / 1000,
+        batch_max_records=settings.batch_max_records, batch_max_bytes=settings.batch_max_bytes,
+        poll_timeout_s=settings.batch_poll_timeout_ms / 1000,
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         max_poll_interval_ms=settings.kafka_max_poll_interval_ms,

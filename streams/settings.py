@@ -66,7 +66,12 @@ class Settings(BaseSettings):
 
     # worker
     state_dir: Path = Path("var/state")
-    batch_max_records: int = Field(5_000, ge=1)
+    batch_max_records: int = Field(20_000, ge=1, description="most records in one batch. Under a backlog a larger "
+                                                            "batch keeps one state write, changelog record, output "
+                                                            "and snapshot entry per key for more records")
+    batch_max_bytes: int = Field(8 * 1024 * 1024, ge=1,
+                                 description="most bytes of record values in one batch (about: the record that "
+                                             "crosses it is taken); bounds a batch's memory when records are large")
     batch_poll_timeout_ms: int = Field(20, ge=1)
     handoff_in_process: bool = Field(True, description="apply a translated command in the worker that translated "
                                                         "it when that worker owns its SKU, instead of a round trip "

@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 class WorkerConfig:
     group_id: str
     client_config: dict[str, str]
-    batch_max_records: int = 5_000
+    batch_max_records: int = 20_000
+    batch_max_bytes: int = 8 * 1024 * 1024  # of record values; whichever of the two bounds comes first
     poll_timeout_s: float = 0.02
     flush_timeout_s: float = 30.0
     session_timeout_ms: int = 45_000
@@ -200,16 +201,28 @@ class BatchWorker:
         self._measure_lag()
         return len(records)
 
+    POLL_CHUNK = 500  # most records taken from librdkafka's queue at a time while a batch fills
+
     def _poll(self) -> list[Message]:
         """What arrived while the last batch was processed, at once; when nothing did, wait up to the poll timeout
         for the first record and take it with whatever is already fetched. A batch never waits to fill: under light
-        load an event is processed as soon as it arrives, under heavy load batches grow by themselves."""
-        most = self.config.batch_max_records
-        messages = self._consumer.consume(most, 0)
-        if messages:
-            return messages
-        first = self._consumer.consume(1, self.config.poll_timeout_s)
-        return first + self._consumer.consume(most - 1, 0) if first and most > 1 else first
+        load an event is processed as soon as it arrives, under heavy load batches grow by themselves, up to
+        batch_max_records or about batch_max_bytes of record values: large records (orders with many lines) make
+        smaller batches, and a batch's memory follows what it holds."""
+        first = self._consumer.consume(1, 0) or self._consumer.consume(1, self.config.poll_timeout_s)
+        return self._filled(first) if first else first
+
+    def _filled(self, messages: list[Message]) -> list[Message]:
+        most, most_bytes = self.config.batch_max_records, self.config.batch_max_bytes
+        held = _value_bytes(messages)
+        while len(messages) < most and held < most_bytes:
+            fit = (most_bytes - held) * len(messages) // max(1, held)  # more of the average size so far
+            more = self._consumer.consume(max(1, min(self.POLL_CHUNK, most - len(messages), fit)), 0)
+            if not more:
+                break
+            messages += more
+            held += _value_bytes(more)
+        return messages
 
     # -- timers: work that is due without a record (SLA deadlines, the ERP rate limit) ------------------------------
     def _due_stages(self) -> list[Stage]:
@@ -500,6 +513,10 @@ class BatchWorker:
         elif self._routes is not None:
             self._routes.reached_end(message.topic(), message.partition(), message.offset())
         return False
+
+
+def _value_bytes(messages: list[Message]) -> int:
+    return sum(len(m.value() or b"") for m in messages)
 
 
 def _to_record(message: Message) -> InputRecord:

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 
 from streams.devstack import Broker
-from streams.engine.worker import BatchWorker, WorkerConfig
+from streams.engine.records import InputRecord
+from streams.engine.worker import BatchObserver, BatchWorker, WorkerConfig
 from tests.ids import unique
 from tests.integration.engine_fixtures import TotalsStage, create_topics, produce_events
 
@@ -40,11 +42,13 @@ class Topology:
         create_topics(self.bootstrap, {self.source: {}, self.output: {},
                                        self.changelog: {"cleanup.policy": "compact"}})
 
-    def worker(self, state_dir: Path) -> tuple[BatchWorker, TotalsStage]:
+    def worker(self, state_dir: Path, observers: Sequence[BatchObserver] = (),
+               **bounds: int) -> tuple[BatchWorker, TotalsStage]:
         stage = TotalsStage(self.source, self.changelog, self.output, state_dir)
-        config = WorkerConfig(self.group, {"bootstrap.servers": self.bootstrap}, batch_max_records=500,
-                              session_timeout_ms=6000, heartbeat_interval_ms=500)
-        return BatchWorker(config, [stage]), stage
+        config = WorkerConfig(self.group, {"bootstrap.servers": self.bootstrap},
+                              **{"batch_max_records": 500, **bounds}, session_timeout_ms=6000,
+                              heartbeat_interval_ms=500)
+        return BatchWorker(config, [stage], observers=observers), stage
 
     def run_until(self, worker: BatchWorker, records_in: int, timeout_s: float = 60) -> None:
         deadline = time.time() + timeout_s
@@ -97,6 +101,31 @@ def test_batches_write_one_changelog_record_per_key_and_state_matches(broker: Br
     assert totals_from_store(stage, tmp_path / "a") == expected_totals(sent)
     changelog = read_all(topology.bootstrap, topology.changelog)
     assert len(changelog) <= 50 * worker.status.batches < 3000
+
+
+@pytest.mark.parametrize(("bounds", "most_records", "most_bytes"), [
+    ({"batch_max_records": 10_000, "batch_max_bytes": 20_000}, None, 20_000),
+    ({"batch_max_records": 40, "batch_max_bytes": 10_000_000}, 40, None),
+])
+def test_a_batch_stops_growing_at_its_record_or_byte_bound(broker: Broker, tmp_path: Path, bounds: dict[str, int],
+                                                           most_records: int | None, most_bytes: int | None) -> None:
+    topology = Topology(broker, tmp_path)
+    sent = [(key, {**event, "note": "x" * 1_000}) for key, event in events(600, skus=20)]  # ~1 KB each
+    produce_events(topology.bootstrap, topology.source, sent)
+    batches: list[tuple[int, int]] = []  # (records, bytes of values)
+
+    def seen(records: Sequence[InputRecord], *_: object) -> None:
+        batches.append((len(records), sum(len(r.value or b"") for r in records)))
+    worker, stage = topology.worker(tmp_path / "a", observers=[seen], **bounds)
+
+    topology.run_until(worker, 600)
+
+    assert sum(count for count, _ in batches) == 600
+    assert totals_from_store(stage, tmp_path / "a") == expected_totals(sent)
+    if most_records is not None:  # the backlog fills a batch to its bound, never past it
+        assert max(count for count, _ in batches) == most_records
+    if most_bytes is not None:  # the record that crosses the bound is taken, no more
+        assert most_bytes <= max(size for _, size in batches) < most_bytes + 1_100
 
 
 def test_restart_without_local_state_restores_from_the_changelog(broker: Broker, tmp_path: Path) -> None:

@@ -55,6 +55,7 @@ DISTFLOW_REDIS_TLS_CA_FILE: {{ printf "%s/%s" (include "distflow.redisTlsDir" .)
 DISTFLOW_STATE_DIR: {{ .Values.worker.stateDir | quote }}
 DISTFLOW_WORKER_METRICS_PORT: {{ .Values.worker.port | int64 | quote }}
 DISTFLOW_BATCH_MAX_RECORDS: {{ .Values.worker.batchMaxRecords | int64 | quote }}
+DISTFLOW_BATCH_MAX_BYTES: {{ .Values.worker.batchMaxBytes | int64 | quote }}
 DISTFLOW_BATCH_POLL_TIMEOUT_MS: {{ .Values.worker.batchPollTimeoutMs | int64 | quote }}
 DISTFLOW_HANDOFF_IN_PROCESS: {{ .Values.worker.handoffInProcess | quote }}
 DISTFLOW_HANDOFF_MAX_PER_BATCH: {{ .Values.worker.handoffMaxPerBatch | int64 | quote }}
