@@ -95,7 +95,8 @@ def summary_rows(results: dict[str, dict[str, Any]]) -> list[list[str]]:
         floor = inv.get("library_floor")
         if floor:
             rows.append(["Inventory path: library floor — CPU per event of the library calls alone (consume + "
-                         "decode, Avro encode, 3 produces, state write, Redis entry; no distflow logic)",
+                         "decode per event; Avro encode, 3 produces, state write, Redis entry per SKU per batch; no "
+                         "distflow logic)",
                          f"{floor['floor_us']:.1f} µs/event → at most {n0(floor['max_events_per_s'])} ev/s on one "
                          f"core", f"the worker: {inv['worker_cpu_us_per_event']:.0f} µs/event",
                          f"{floor['floor_us'] / inv['worker_cpu_us_per_event']:.0%} of the worker's CPU",
