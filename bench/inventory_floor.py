@@ -108,11 +108,12 @@ def _produce_step(settings: Any, events: list[Any], batch_sizes: list[int], enco
 
     producer = worker_producer(settings)
     changelog_values = [orjson.dumps(records[e["sku"]]) for e in events]
-    starts = [sum(batch_sizes[:k]) for k in range(len(batch_sizes))]
 
     def produce() -> None:
-        for start, size in zip(starts, batch_sizes):
-            for i in range(start, start + size):
+        end = 0
+        for size in batch_sizes:
+            start, end = end, end + size
+            for i in range(start, end):
                 key = events[i]["sku"].encode()
                 headers = [("correlation_id", events[i]["envelope"]["event_id"].encode())]
                 for out_topic, value in zip(out_topics, encoded[i]):
