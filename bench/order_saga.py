@@ -36,12 +36,11 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from bench.common import (LOCATIONS, MOVEMENT_SCHEMA, PARTITIONS, WorkerProcess, apply_catalog, batch_max_records,
-                          build_settings, cpu_seconds, env_int, heading, movement, now_ms, produce, profile_breakdown,
-                          py_spy, settings_values, source_producer, stack, unique)
+                          build_settings, cpu_seconds, env_int, heading, machine_busy_s, movement, now_ms, produce,
+                          profile_breakdown, py_spy, settings_values, source_producer, stack, unique)
 from bench.floor_steps import end_offsets
 from bench.saga_floor import saga_library_floor
 
@@ -202,12 +201,6 @@ class StatusWatch:
         if self.error is not None:
             raise RuntimeError(f"status watcher failed: {self.error!r}")
         return finished
-
-
-def machine_busy_s() -> float:
-    """CPU seconds the whole machine has been busy (all cores, /proc/stat: user, nice, system, irq, softirq)."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:8]]
-    return (sum(fields[:3]) + sum(fields[5:7])) / os.sysconf("SC_CLK_TCK")
 
 
 # -- checks, baseline, profile ------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Run every benchmark and write bench/RESULTS.md (`make bench`).
 
-    python -m bench.run_all          BENCH_ONLY=inventory,snapshot,api,floor,checkout,saga,recovery picks some; see bench/README.md
+    python -m bench.run_all          BENCH_ONLY=inventory,snapshot,api,floor,checkout,saga,scaling,recovery picks some; see bench/README.md
 
 Each benchmark starts its own broker/Redis/worker/API and prints as it goes; a failing one is reported and the
 others still run. RESULTS.md gets the summary table (figure, baseline measured in the same run, ratio, target from
@@ -19,8 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import (api_throughput, broker_floor, checkout_validate, inventory_path, order_saga, recovery,
-                   snapshot_latency)
+from bench import (api_throughput, broker_floor, checkout_validate, inventory_path, inventory_scaling, order_saga,
+                   recovery, snapshot_latency)
 from bench.common import machine_info
 from bench.snapshot_latency import batch_phase_ms
 
@@ -32,6 +32,7 @@ BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "floor": broker_floor.run,
     "checkout": checkout_validate.run,
     "saga": order_saga.run,
+    "scaling": inventory_scaling.run,
     "recovery": recovery.run,
 }
 
@@ -155,6 +156,8 @@ def summary_rows(results: dict[str, dict[str, Any]]) -> list[list[str]]:
         rows.append(["Checkout validate", "failed", checkout["error"], "—", "p99 ≤ 10 ms @ 1k rps", "**no**"])
     if results.get("saga"):
         rows += order_saga.result_rows(results["saga"])
+    if results.get("scaling"):
+        rows += inventory_scaling.result_rows(results["scaling"])
     if results.get("recovery"):
         rows += recovery.result_rows(results["recovery"])
     floor = results.get("floor")
@@ -389,6 +392,8 @@ def notes(results: dict[str, dict[str, Any]]) -> list[str]:
                    "specific to the embedded broker.")
     if results.get("saga"):
         out += order_saga.limits_note(results["saga"], results.get("inventory"))
+    if results.get("scaling"):
+        out += inventory_scaling.limits_note(results["scaling"])
     if results.get("recovery"):
         out += recovery.limits_note(results["recovery"])
     others = {name: r.get("others_cpu_share", 0.0) for name, r in results.items()}
