@@ -143,9 +143,10 @@ def _print_pass(r: dict[str, Any]) -> None:
     print(f"  {r['workers']} worker{'s' if r['workers'] > 1 else ' '}      {r['events_per_s']:>9,.0f} ev/s   "
           f"{r['seconds']:.2f} s; worker CPU {r['worker_cpu_us_per_event']:.0f} us/ev; CPU: workers "
           f"{share['workers']:.0%}, broker {share['broker']:.0%}, load generator {share['bench']:.0%}, others "
-          f"{share['others']:.0%} of one core (machine {r['machine_share']:.0%} of {MACHINE_CORES:.0%}); consumed per worker "
-          f"{', '.join(f'{c:,}' for c in r['records_in'])}, {r['handed_over']:,} handed over; snapshot "
-          f"{r['snapshot_entries']:,} entries, {r['sample_mismatches']} sampled totals wrong", flush=True)
+          f"{share['others']:.0%} of one core (machine {r['machine_share']:.0%} of {MACHINE_CORES:.0%}); "
+          f"consumed per worker {', '.join(f'{c:,}' for c in r['records_in'])}, {r['handed_over']:,} handed "
+          f"over; snapshot {r['snapshot_entries']:,} entries, {r['sample_mismatches']} sampled totals wrong",
+          flush=True)
 
 
 def run() -> dict[str, Any]:
@@ -181,13 +182,14 @@ def machine_bound(one: dict[str, Any]) -> float:
 def result_rows(r: dict[str, Any]) -> list[list[str]]:
     """Rows of the summary table: | benchmark | figure | baseline (same run) | ratio | target | met |."""
     if not r.get("ok"):
-        return [["Inventory path, 2 workers", "failed", str(r.get("error")), "—", f"≥ {TARGET_SCALING}×", "**no**"]]
+        return [["Inventory path, 2 workers", "failed", str(r.get("error")), "—", f"≥ {TARGET_SCALING}×",
+                 "**no**"]]
     one, two = r["best"][1], r["best"][2]
     return [[f"Inventory path, 2 workers (same group, {PARTITIONS} partitions, co-partitioned: no records between "
              f"them), {r['events']:,} events, events/s", f"{two['events_per_s']:,.0f} ev/s",
              f"1 worker in the same run: {one['events_per_s']:,.0f} ev/s", f"{r['scaling']:.2f}×",
-             f"≥ {TARGET_SCALING}× (at most {r['bound']:.2f}× on this machine: {MACHINE_CORES:.0f} cores shared with the broker; "
-             f"see below)",
+             f"≥ {TARGET_SCALING}× (at most {r['bound']:.2f}× on this machine: {MACHINE_CORES:.0f} cores shared "
+             f"with the broker; see below)",
              "**yes**" if r["target_met"] else "**no**"]]
 
 
@@ -206,15 +208,16 @@ def limits_note(r: dict[str, Any]) -> list[str]:
             f"of {r['rounds']} alternating round(s), fresh broker and Redis per pass, the {r['events']:,} events "
             f"produced once the workers held their partitions). One worker used {c1['workers']:.0%} of a core, the "
             f"broker {c1['broker']:.0%}, the load generator {c1['bench']:.0%} and other processes "
-            f"{c1['others']:.0%}: {one['machine_share']:.0%} of the machine's {MACHINE_CORES:.0%}. With two, the workers used "
-            f"{c2['workers']:.0%}, the broker {c2['broker']:.0%}, the machine {two['machine_share']:.0%}: the second "
-            f"worker got what the first run left idle, not a core of its own. Even with no process doing more work "
-            f"per event, two workers could reach at most {r['bound']:.2f}× one here ({MACHINE_CORES:.0%} over the "
-            f"{one['machine_share']:.0%} one worker's throughput took); {TARGET_SCALING}× needs the one-worker run "
-            f"to take at most {needed:.0%} of the machine, i.e. the broker and the load generator on cores of their "
-            f"own. Worker CPU per event also rose, {one['worker_cpu_us_per_event']:.0f} → "
-            f"{two['worker_cpu_us_per_event']:.0f} µs ({r['cpu_per_event_ratio']:.2f}×; inferred, not measured "
-            f"apart: the workers and the broker contending for the cores' caches and time slices)."]
+            f"{c1['others']:.0%}: {one['machine_share']:.0%} of the machine's {MACHINE_CORES:.0%}. With two, the "
+            f"workers used {c2['workers']:.0%}, the broker {c2['broker']:.0%}, the machine "
+            f"{two['machine_share']:.0%}: the second worker got what the first run left idle, not a core of its "
+            f"own. Even with no process doing more work per event, two workers could reach at most "
+            f"{r['bound']:.2f}× one here ({MACHINE_CORES:.0%} over the {one['machine_share']:.0%} one worker's "
+            f"throughput took); {TARGET_SCALING}× needs the one-worker run to take at most {needed:.0%} of the "
+            f"machine, i.e. the broker and the load generator on cores of their own. Worker CPU per event also "
+            f"rose, {one['worker_cpu_us_per_event']:.0f} → {two['worker_cpu_us_per_event']:.0f} µs "
+            f"({r['cpu_per_event_ratio']:.2f}×; inferred, not measured apart: the workers and the broker contending "
+            f"for the cores' caches and time slices)."]
 
 
 if __name__ == "__main__":
