@@ -139,6 +139,17 @@ def produce(producer, topic: str, key: bytes, value: bytes) -> None:  # type: ig
             producer.poll(0.05)
 
 
+def produce_all(producer, topic: str, records: Sequence[tuple[bytes, bytes]]) -> None:  # type: ignore[no-untyped-def]
+    """Every (key, value) produced and acknowledged."""
+    for i, (key, value) in enumerate(records):
+        produce(producer, topic, key, value)
+        if i % 10_000 == 0:
+            producer.poll(0)
+    remaining = producer.flush(120)
+    if remaining:
+        raise RuntimeError(f"{remaining} records not acknowledged")
+
+
 def movement(event_id: str, sku: str, location: str, kind: str, quantity: int, occurred_at: int) -> dict[str, Any]:
     """A wms/inventory_movement record as the WMS integration produces it."""
     return {"envelope": {"event_id": event_id, "event_type": "InventoryMovement", "source": "wms",

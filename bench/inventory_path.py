@@ -24,8 +24,8 @@ import time
 from typing import Any
 
 from bench.common import (LOCATIONS, MOVEMENT_SCHEMA, PARTITIONS, WorkerProcess, apply_catalog, batch_max_records,
-                          build_settings, env_int, heading, movement, now_ms, produce, profile_breakdown, py_spy,
-                          settings_values, source_producer, stack, unique)
+                          build_settings, env_int, heading, movement, now_ms, produce_all, profile_breakdown,
+                          py_spy, settings_values, source_producer, stack, unique)
 from bench.inventory_floor import library_floor
 
 TARGET_EVENTS_PER_S = 40_000
@@ -44,21 +44,22 @@ def movement_plan(i: int, skus: int) -> tuple[str, str, str, int]:
     return sku, location, "ADJUSTED", -1
 
 
-def produce_movements(bootstrap: str, topic: str, codec: Any, n: int, skus: int) -> tuple[float, dict[str, int]]:
-    producer = source_producer(bootstrap)
-    expected: dict[str, int] = {}
-    run = unique("inv")
-    started = time.perf_counter()
+def encoded_movements(codec: Any, topic: str, n: int, skus: int) -> tuple[list[tuple[bytes, bytes]], dict[str, int]]:
+    """(key, value) of the n movements of movement_plan, encoded for `topic`, and each SKU's expected total."""
+    run, records, expected = unique("inv"), [], {}
     for i in range(n):
         sku, location, kind, quantity = movement_plan(i, skus)
         expected[sku] = expected.get(sku, 0) + quantity
-        value = codec.encode(topic, MOVEMENT_SCHEMA, movement(f"{run}-{i}", sku, location, kind, quantity, now_ms()))
-        produce(producer, topic, sku.encode(), value)
-        if i % 10_000 == 0:
-            producer.poll(0)
-    remaining = producer.flush(120)
-    if remaining:
-        raise RuntimeError(f"{remaining} source records not acknowledged")
+        records.append((sku.encode(), codec.encode(topic, MOVEMENT_SCHEMA,
+                                                    movement(f"{run}-{i}", sku, location, kind, quantity, now_ms()))))
+    return records, expected
+
+
+def produce_movements(bootstrap: str, topic: str, codec: Any, n: int, skus: int) -> tuple[float, dict[str, int]]:
+    """The movements encoded and produced; seconds both took, and each SKU's expected total."""
+    started = time.perf_counter()
+    records, expected = encoded_movements(codec, topic, n, skus)
+    produce_all(source_producer(bootstrap), topic, records)
     return time.perf_counter() - started, expected
 
 

@@ -8,9 +8,9 @@ worker the same partition numbers of every topic, so each worker hands its comma
 (The order saga's orders cross workers: bench.order_saga measures that case.)
 
 Per pass, on a fresh broker and Redis: the workers are started first, in one consumer group, each ready with its
-share of the partitions; then N movements, encoded beforehand, are produced
-as fast as librdkafka takes them, and the clock runs from the first produce until the group's committed offsets
-on the source topic reach every partition's end (each worker commits after its batch is applied, its outputs and
+share of the partitions; then N movements, encoded beforehand, are produced as fast as librdkafka takes them, and
+the clock runs from the first produce until the group's committed offsets on the source topic reach every
+partition's end (each worker commits after its batch is applied, its outputs and
 changelog acknowledged and its snapshot entries written). CPU seconds of the workers, the broker, this process and
 the whole machine are read around the same window, so the table says where the machine's two cores went.
 Passes alternate one worker, two workers (BENCH_SCALING_ROUNDS rounds); the ratio compares the best of each.
@@ -21,10 +21,9 @@ import os
 import time
 from typing import Any
 
-from bench.common import (MOVEMENT_SCHEMA, PARTITIONS, WorkerProcess, apply_catalog, batch_max_records,
-                          build_settings, cpu_seconds, env_int, heading, machine_busy_s, movement, now_ms, produce,
-                          settings_values, source_producer, stack, unique)
-from bench.inventory_path import check_snapshot, movement_plan
+from bench.common import (PARTITIONS, WorkerProcess, apply_catalog, batch_max_records, build_settings, cpu_seconds,
+                          env_int, heading, machine_busy_s, produce_all, settings_values, source_producer, stack)
+from bench.inventory_path import check_snapshot, encoded_movements
 
 TARGET_SCALING = 1.7
 MACHINE_CORES = float(os.cpu_count() or 1)  # the whole machine, in shares of one core as the CPU figures count
@@ -32,25 +31,14 @@ SETTLE_S = 1.0
 DONE_TIMEOUT_S = 300.0
 
 
-def encoded_movements(codec: Any, topic: str, n: int, skus: int) -> tuple[list[tuple[bytes, bytes]], dict[str, int]]:
-    """(key, value) of the n movements, and each SKU's expected total."""
-    run, records, expected = unique("scale"), [], {}
-    for i in range(n):
-        sku, location, kind, quantity = movement_plan(i, skus)
-        expected[sku] = expected.get(sku, 0) + quantity
-        records.append((sku.encode(), codec.encode(topic, MOVEMENT_SCHEMA,
-                                                    movement(f"{run}-{i}", sku, location, kind, quantity, now_ms()))))
-    return records, expected
-
-
 def ends_by_partition(records: list[tuple[bytes, bytes]]) -> dict[int, int]:
     """Each source partition's end offset once every record is in (a fresh topic: offsets from 0; the producer's
     partitioner is murmur2, as topics.partitioning computes it)."""
-    from topics.partitioning import KeyPartitions
+    from topics.partitioning import partition_for
 
-    partition_of, ends = KeyPartitions(PARTITIONS), {p: 0 for p in range(PARTITIONS)}
+    ends = {p: 0 for p in range(PARTITIONS)}
     for key, _ in records:
-        ends[partition_of(key)] += 1
+        ends[partition_for(key, PARTITIONS)] += 1
     return ends
 
 
@@ -111,13 +99,8 @@ def scaling_pass(workers: int, n: int, skus: int, batch: int) -> dict[str, Any]:
                     "bench": ["self"]}
             cpu_before = {k: sum(cpu_seconds(p) for p in ps) for k, ps in pids.items()}
             busy_before = machine_busy_s()
-            producer = source_producer(st.bootstrap)
             started = time.time()
-            for key, value in records:
-                produce(producer, topic, key, value)
-            if producer.flush(120):
-                raise RuntimeError("source records not acknowledged")
-            del producer  # closed before the broker stops
+            produce_all(source_producer(st.bootstrap), topic, records)
             produced_s = time.time() - started
             done_at = wait_committed(st.bootstrap, settings.app_id, topic, ends, DONE_TIMEOUT_S)
             cpu = {k: sum(cpu_seconds(p) for p in ps) - cpu_before[k] for k, ps in pids.items()}

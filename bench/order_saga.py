@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.common import (LOCATIONS, MOVEMENT_SCHEMA, PARTITIONS, WorkerProcess, apply_catalog, batch_max_records,
-                          build_settings, cpu_seconds, env_int, heading, machine_busy_s, movement, now_ms, produce,
+                          build_settings, cpu_seconds, env_int, heading, machine_busy_s, movement, now_ms, produce_all,
                           profile_breakdown, py_spy, settings_values, source_producer, stack, unique)
 from bench.floor_steps import end_offsets
 from bench.saga_floor import saga_library_floor
@@ -138,16 +138,6 @@ def encode_plan(plan: Plan, codec: Any, stock_topic: str, orders_topic: str
     orders = [(order_id.encode(), codec.encode(orders_topic, ORDER_SCHEMA, order_placed(order_id, lines, at)))
               for order_id, lines in plan.orders]
     return stock, orders
-
-
-def produce_all(producer: Any, topic: str, records: list[tuple[bytes, bytes]]) -> None:
-    for i, (key, value) in enumerate(records):
-        produce(producer, topic, key, value)
-        if i % 10_000 == 0:
-            producer.poll(0)
-    remaining = producer.flush(120)
-    if remaining:
-        raise RuntimeError(f"{remaining} records not acknowledged")
 
 
 # -- watching the status topic -------------------------------------------------------------------------------------
